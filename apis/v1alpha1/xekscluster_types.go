@@ -110,6 +110,7 @@ type EKSClusterParameters struct {
 	// NodeGroups are the EKS managed node groups. They bootstrap the cluster
 	// (Karpenter, CoreDNS, Cilium) before Karpenter provisions the rest.
 	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=20
 	// +kubebuilder:default={{"name":"system"}}
 	// +listType=map
 	// +listMapKey=name
@@ -152,7 +153,8 @@ type EKSClusterParameters struct {
 // EKSNetwork is the VPC layout: one public and one private subnet per
 // availability zone, carved deterministically from the VPC CIDR.
 type EKSNetwork struct {
-	// VPCCIDR is the VPC's IPv4 CIDR, a private range between /16 and /24.
+	// VPCCIDR is the VPC's IPv4 CIDR, a private range (RFC 1918 or 100.64.0.0/10)
+	// between /16 and /22.
 	// +kubebuilder:default="10.0.0.0/16"
 	// +optional
 	VPCCIDR string `json:"vpcCidr,omitempty"`
@@ -172,6 +174,12 @@ type EKSNetwork struct {
 	// +optional
 	AZCount int `json:"azCount,omitempty"`
 
+	// ServiceCIDR is the Kubernetes service IPv4 range. It must not overlap
+	// the VPC.
+	// +kubebuilder:default="172.20.0.0/16"
+	// +optional
+	ServiceCIDR string `json:"serviceCidr,omitempty"`
+
 	// NATGateways is OnePerAZ (zone-resilient egress, the default) or Single
 	// (one NAT gateway, cheaper, egress fails with its zone).
 	// +kubebuilder:validation:Enum=OnePerAZ;Single
@@ -181,6 +189,8 @@ type EKSNetwork struct {
 }
 
 // EndpointAccess controls the API server endpoints.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.public) || !self.public || (has(self.publicAccessCidrs) && size(self.publicAccessCidrs) > 0)",message="publicAccessCidrs must list the sources allowed on the public endpoint when public is true"
 type EndpointAccess struct {
 	// Public also exposes the API server on a public endpoint, reachable only
 	// from PublicAccessCIDRs. Off by default: the hub reaches the spoke over
@@ -191,6 +201,7 @@ type EndpointAccess struct {
 
 	// PublicAccessCIDRs are the only sources allowed on the public endpoint.
 	// Required when public is true.
+	// +kubebuilder:validation:MaxItems=40
 	// +listType=set
 	// +optional
 	PublicAccessCIDRs []string `json:"publicAccessCidrs,omitempty"`
@@ -205,6 +216,9 @@ type ControlPlaneLogType string
 type Addon string
 
 // NodeGroup is one EKS managed node group.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.minSize) || !has(self.maxSize) || self.minSize <= self.maxSize",message="minSize must not exceed maxSize"
+// +kubebuilder:validation:XValidation:rule="!has(self.desiredSize) || ((!has(self.minSize) || self.desiredSize >= self.minSize) && (!has(self.maxSize) || self.desiredSize <= self.maxSize))",message="desiredSize must lie between minSize and maxSize"
 type NodeGroup struct {
 	// Name of the node group, unique within the cluster.
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`
@@ -259,6 +273,7 @@ type NodeGroup struct {
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// Taints are Kubernetes taints put on the nodes.
+	// +kubebuilder:validation:MaxItems=50
 	// +optional
 	Taints []Taint `json:"taints,omitempty"`
 }
