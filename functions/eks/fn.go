@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/devsecops/platform-functions/apis/v1alpha1"
+	"github.com/devsecops/platform-functions/functions/eks/input/v1beta1"
+	"github.com/devsecops/platform-functions/internal/compose"
+	"github.com/devsecops/platform-functions/internal/xr"
+)
+
+// ConditionResourcesReady is the XR condition saying which composed resources
+// are still not ready.
+const ConditionResourcesReady = "ResourcesReady"
+
+// Function composes an EKS spoke from an XEKSCluster.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log logging.Logger
+}
+
+// NewFunction returns a Function that logs to log.
+func NewFunction(log logging.Logger) *Function {
+	return &Function{log: log}
+}
+
+// RunFunction reads the XR and the observed resources, decides the desired
+// spoke and writes it: composed resources with their readiness, XR status and
+// a ResourcesReady condition. Bad input is a Fatal result naming the field,
+// returned before anything is composed, so nothing already created is touched.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	log := f.log.WithValues("tag", req.GetMeta().GetTag())
+	rsp := response.To(req, response.DefaultTTL)
+
+	in := &v1beta1.Input{}
+	if req.GetInput() != nil {
+		if err := request.GetInput(req, in); err != nil {
+			response.Fatal(rsp, fmt.Errorf("cannot read the function input (eks.fn.devsecops.io/v1beta1 Input): %w", err))
+			return rsp, nil
+		}
+	}
+
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot read the observed XEKSCluster: %w", err))
+		return rsp, nil
+	}
+	params := v1alpha1.EKSClusterParameters{}
+	if err := xr.DecodeParameters(oxr.Resource.Object, &params); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	log = log.WithValues("xr", oxr.Resource.GetName())
+
+	s, warnings, err := newSpoke(params, in, xr.ClaimOrName(oxr.Resource))
+	if err != nil {
+		log.Info("rejecting XEKSCluster", "error", err.Error())
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	for _, w := range warnings {
+		response.Warning(rsp, fmt.Errorf("%s", w)).TargetCompositeAndClaim()
+	}
+
+	observedMap, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot read the observed composed resources: %w", err))
+		return rsp, nil
+	}
+	observed := compose.Observed(observedMap)
+	desired, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot read the desired composed resources: %w", err))
+		return rsp, nil
+	}
+
+	set := s.compose(observed)
+	if err := set.Merge(desired, observed); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot set the desired composed resources: %w", err))
+		return rsp, nil
+	}
+
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot read the desired XEKSCluster: %w", err))
+		return rsp, nil
+	}
+	st := s.status(observed)
+	if err := xr.SetStatus(dxr.Resource.Object, &st); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot set the desired XEKSCluster: %w", err))
+		return rsp, nil
+	}
+
+	if waiting := compose.NotReady(set, observed); len(waiting) > 0 || len(s.waits) > 0 {
+		msg := fmt.Sprintf("%d of %d composed resources are ready", set.Len()-len(waiting), set.Len())
+		if len(waiting) > 0 {
+			msg += "; not ready: " + summarize(waiting, 6)
+		}
+		if len(s.waits) > 0 {
+			msg += "; not composed yet: " + summarize(s.waits, 4)
+		}
+		response.ConditionFalse(rsp, ConditionResourcesReady, "Creating").WithMessage(msg).TargetCompositeAndClaim()
+	} else {
+		response.ConditionTrue(rsp, ConditionResourcesReady, "Available").
+			WithMessage(fmt.Sprintf("all %d resources of EKS cluster %s are ready", set.Len(), s.name)).
+			TargetCompositeAndClaim()
+	}
+	log.Debug("composed EKS spoke", "resources", set.Len())
+	return rsp, nil
+}
+
+// summarize lists at most n names and counts the rest.
+func summarize(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+}

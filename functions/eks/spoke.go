@@ -1,0 +1,265 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/devsecops/platform-functions/apis/v1alpha1"
+	"github.com/devsecops/platform-functions/functions/eks/input/v1beta1"
+	"github.com/devsecops/platform-functions/internal/compose"
+	"github.com/devsecops/platform-functions/internal/netplan"
+)
+
+// Defaults used when neither the XR nor the function input set a value.
+const (
+	defaultProviderConfig = "default"
+	defaultServiceCIDR    = "172.20.0.0/16"
+	maxClusterNameLength  = 38 // keeps "<name>-karpenter-node" within IAM's 64
+)
+
+var (
+	reRegion      = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
+	reClusterName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]*$`)
+	reK8sVersion  = regexp.MustCompile(`^1\.[0-9]+$`)
+	reZone        = regexp.MustCompile(`^[a-z]$`)
+)
+
+// spoke is a validated, defaulted XEKSCluster: everything the builders need.
+type spoke struct {
+	p              v1alpha1.EKSClusterParameters
+	name           string
+	region         string
+	partition      string
+	version        string
+	providerConfig string
+	tags           map[string]string
+	zones          []string
+	plan           netplan.Plan
+	serviceCIDR    string
+	karpenterOn    bool
+	interruption   bool
+
+	// waits lists the resources not composed yet and the observation each
+	// one waits for; the ResourcesReady condition reports them.
+	waits []string
+}
+
+// wait records that a resource is not composed yet because it needs an
+// observation of another one.
+func (s *spoke) wait(resource, needs string) {
+	s.waits = append(s.waits, resource+" (needs "+needs+")")
+}
+
+// fieldErrors collects every problem of an XR so a user fixes them in one go.
+type fieldErrors []string
+
+func (e *fieldErrors) add(field, format string, a ...any) {
+	*e = append(*e, "spec.parameters."+field+": "+fmt.Sprintf(format, a...))
+}
+
+func (e fieldErrors) err() error {
+	switch len(e) {
+	case 0:
+		return nil
+	case 1:
+		return errors.New(e[0])
+	default:
+		return fmt.Errorf("%d problems: %s", len(e), strings.Join(e, "; "))
+	}
+}
+
+// newSpoke validates and defaults the parameters. It returns warnings for
+// accepted but discouraged input, and an error naming every bad field and its
+// fix.
+func newSpoke(p v1alpha1.EKSClusterParameters, in *v1beta1.Input, fallbackName string) (*spoke, []string, error) {
+	p.SetDefaults()
+	var errs fieldErrors
+	var warnings []string
+
+	s := &spoke{p: p, region: p.Region}
+
+	// Identity.
+	if !reRegion.MatchString(p.Region) {
+		errs.add("region", "%q is not an AWS region such as eu-west-1", p.Region)
+	}
+	s.partition = partition(p.Region)
+	s.name = compose.FirstOf(p.ClusterName, fallbackName)
+	switch {
+	case !reClusterName.MatchString(s.name):
+		errs.add("clusterName", "%q is not a valid EKS cluster name (letters, digits and hyphens, starting with a letter); set clusterName", s.name)
+	case len(s.name) > maxClusterNameLength:
+		errs.add("clusterName", "%q is %d characters; IAM role names derived from it allow at most %d, so set a shorter clusterName", s.name, len(s.name), maxClusterNameLength)
+	}
+	s.providerConfig = compose.FirstOf(p.ProviderConfigName, in.ProviderConfigName, defaultProviderConfig)
+	s.tags = map[string]string{}
+	for k, v := range in.DefaultTags {
+		s.tags[k] = v
+	}
+	for k, v := range p.Tags {
+		s.tags[k] = v
+	}
+
+	// Version.
+	s.version = compose.FirstOf(p.KubernetesVersion, in.DefaultKubernetesVersion, newestVersion())
+	if !reK8sVersion.MatchString(s.version) {
+		errs.add("kubernetesVersion", "%q is not a minor version such as %q", s.version, newestVersion())
+	} else if w, err := checkVersion(s.version); err != nil {
+		errs = append(errs, err.Error())
+	} else if w != "" {
+		warnings = append(warnings, w)
+	}
+
+	// Network.
+	s.validateNetwork(&errs, in)
+
+	// Endpoint.
+	if p.EndpointAccess.Public && len(p.EndpointAccess.PublicAccessCIDRs) == 0 {
+		errs.add("endpointAccess.publicAccessCidrs", "is empty but endpointAccess.public is true; list the CIDRs allowed to reach the public API endpoint (0.0.0.0/0 must be written out explicitly)")
+	}
+	if !p.EndpointAccess.Public && len(p.EndpointAccess.PublicAccessCIDRs) > 0 {
+		errs.add("endpointAccess.publicAccessCidrs", "has no effect while endpointAccess.public is false; set public: true or remove the CIDRs")
+	}
+	for i, c := range p.EndpointAccess.PublicAccessCIDRs {
+		if pf, err := netip.ParsePrefix(c); err != nil || !pf.Addr().Is4() || pf.Masked() != pf {
+			errs.add(fmt.Sprintf("endpointAccess.publicAccessCidrs[%d]", i), "%q is not a canonical IPv4 CIDR such as 203.0.113.0/24", c)
+		}
+	}
+
+	// Node groups.
+	seen := map[string]bool{}
+	for i, ng := range p.NodeGroups {
+		f := fmt.Sprintf("nodeGroups[%d]", i)
+		if ng.Name == "" {
+			errs.add(f+".name", "is required")
+		} else if seen[ng.Name] {
+			errs.add(f+".name", "%q is used by another node group; node group names must be unique", ng.Name)
+		}
+		seen[ng.Name] = true
+		minS, maxS, des := *ng.MinSize, *ng.MaxSize, *ng.DesiredSize
+		switch {
+		case minS < 0 || maxS < 1:
+			errs.add(f, "minSize must be >= 0 and maxSize >= 1 (got minSize %d, maxSize %d)", minS, maxS)
+		case minS > maxS:
+			errs.add(f+".minSize", "%d is greater than maxSize %d; lower minSize or raise maxSize", minS, maxS)
+		case des < minS || des > maxS:
+			errs.add(f+".desiredSize", "%d is outside minSize..maxSize (%d..%d); set a desiredSize in that range", des, minS, maxS)
+		}
+		if len(ng.InstanceTypes) == 0 {
+			errs.add(f+".instanceTypes", "is empty; list at least one EC2 instance type such as t3.medium")
+		}
+		if ng.CapacityType == "SPOT" && len(ng.InstanceTypes) < 2 {
+			warnings = append(warnings, fmt.Sprintf("spec.parameters.%s.instanceTypes: a SPOT node group with one instance type is interrupted often; list several types", f))
+		}
+	}
+
+	// Add-ons.
+	known := map[string]bool{}
+	for _, a := range v1alpha1.KnownAddons {
+		known[a] = true
+	}
+	for i, a := range p.Addons {
+		if !known[string(a)] {
+			errs.add(fmt.Sprintf("addons[%d]", i), "unknown addon %q; known addons are %s", a, strings.Join(v1alpha1.KnownAddons, ", "))
+		}
+	}
+	if p.Karpenter.Enabled != nil && !*p.Karpenter.Enabled && p.HasAddon(v1alpha1.AddonKarpenter) {
+		errs.add("karpenter.enabled", "is false but addons lists karpenter; remove karpenter from addons or the enabled: false")
+	}
+	s.karpenterOn = p.KarpenterEnabled()
+	s.interruption = s.karpenterOn && *p.Karpenter.InterruptionHandling
+
+	// Tailscale.
+	if p.Tailscale.Enabled && p.Tailscale.AuthKeySecret == "" {
+		errs.add("tailscale.authKeySecret", "is empty but tailscale.enabled is true; name the Secret that holds the spoke's auth key")
+	}
+
+	if err := errs.err(); err != nil {
+		return nil, nil, err
+	}
+	return s, warnings, nil
+}
+
+func (s *spoke) validateNetwork(errs *fieldErrors, in *v1beta1.Input) {
+	n := s.p.Network
+	vpc, err := netplan.ParseVPC(n.VPCCIDR)
+	if err != nil {
+		errs.add("network.vpcCidr", "%v", err)
+	}
+	// Zones.
+	if len(n.AvailabilityZones) > 0 {
+		seen := map[string]bool{}
+		for i, z := range n.AvailabilityZones {
+			if !strings.HasPrefix(z, s.region) || !reZone.MatchString(strings.TrimPrefix(z, s.region)) {
+				errs.add(fmt.Sprintf("network.availabilityZones[%d]", i), "%q is not a zone of region %s (such as %sa)", z, s.region, s.region)
+			}
+			if seen[z] {
+				errs.add(fmt.Sprintf("network.availabilityZones[%d]", i), "%q is listed twice", z)
+			}
+			seen[z] = true
+		}
+		s.zones = append([]string(nil), n.AvailabilityZones...)
+	} else {
+		if n.AZCount > netplan.MaxZones {
+			errs.add("network.azCount", "%d zones requested; at most %d are supported", n.AZCount, netplan.MaxZones)
+		}
+		for i := 0; i < n.AZCount && i < netplan.MaxZones; i++ {
+			s.zones = append(s.zones, s.region+string(rune('a'+i)))
+		}
+	}
+	if len(s.zones) < 2 {
+		errs.add("network.availabilityZones", "EKS needs subnets in at least two availability zones; list two or more zones (or set azCount >= 2)")
+	}
+	if len(s.zones) > netplan.MaxZones {
+		errs.add("network.availabilityZones", "%d zones listed; at most %d are supported", len(s.zones), netplan.MaxZones)
+	}
+	if n.NATGateways != v1alpha1.NATOnePerAZ && n.NATGateways != v1alpha1.NATSingle {
+		errs.add("network.natGateways", "%q is not OnePerAZ or Single", n.NATGateways)
+	}
+
+	// Service CIDR: must not overlap the VPC.
+	s.serviceCIDR = compose.FirstOf(n.ServiceCIDR, defaultServiceCIDR)
+	svc, err := netip.ParsePrefix(s.serviceCIDR)
+	switch {
+	case err != nil || !svc.Addr().Is4() || svc.Masked() != svc:
+		errs.add("network.serviceCidr", "%q is not a canonical IPv4 CIDR such as 172.20.0.0/16", s.serviceCIDR)
+	case svc.Bits() < 12 || svc.Bits() > 24:
+		errs.add("network.serviceCidr", "%q must be between /12 and /24 (an EKS limit)", s.serviceCIDR)
+	case vpc.IsValid() && vpc.Overlaps(svc):
+		errs.add("network.serviceCidr", "%s overlaps the VPC CIDR %s; pick a service range outside the VPC, e.g. 172.20.0.0/16", svc, vpc)
+	}
+
+	// Hub networks reached over Tailscale must not overlap the spoke's VPC.
+	for i, r := range in.ReservedCIDRs {
+		rp, err := netip.ParsePrefix(r)
+		if err != nil {
+			errs.add("network.vpcCidr", "the function input's reservedCidrs[%d] %q is not a CIDR; fix the Composition", i, r)
+			continue
+		}
+		if vpc.IsValid() && vpc.Overlaps(rp) {
+			errs.add("network.vpcCidr", "%s overlaps %s, which the platform reserves (the hub's networks reached over Tailscale); pick another range, e.g. 10.1.0.0/16", vpc, rp)
+		}
+	}
+
+	if vpc.IsValid() && len(s.zones) >= 1 && len(s.zones) <= netplan.MaxZones {
+		plan, err := netplan.New(vpc, len(s.zones))
+		if err != nil {
+			errs.add("network.vpcCidr", "%v", err)
+		}
+		s.plan = plan
+	}
+}
+
+// partition returns the AWS partition of a region.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	default:
+		return "aws"
+	}
+}

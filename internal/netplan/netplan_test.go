@@ -1,0 +1,107 @@
+package netplan
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func prefixes(s ...string) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(s))
+	for _, p := range s {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}
+
+func TestNew(t *testing.T) {
+	cases := map[string]struct {
+		vpc   string
+		zones int
+		want  Plan
+	}{
+		"Slash16ThreeZones": {
+			vpc: "10.0.0.0/16", zones: 3,
+			want: Plan{
+				VPC:     netip.MustParsePrefix("10.0.0.0/16"),
+				Private: prefixes("10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"),
+				Public:  prefixes("10.0.224.0/22", "10.0.228.0/22", "10.0.232.0/22"),
+			},
+		},
+		"Slash22SixZones": {
+			vpc: "192.168.4.0/22", zones: 6,
+			want: Plan{
+				VPC:     netip.MustParsePrefix("192.168.4.0/22"),
+				Private: prefixes("192.168.4.0/25", "192.168.4.128/25", "192.168.5.0/25", "192.168.5.128/25", "192.168.6.0/25", "192.168.6.128/25"),
+				Public:  prefixes("192.168.7.128/28", "192.168.7.144/28", "192.168.7.160/28", "192.168.7.176/28", "192.168.7.192/28", "192.168.7.208/28"),
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			vpc, err := ParseVPC(tc.vpc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := New(vpc, tc.zones)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+				t.Errorf("New(%s, %d): -want +got:\n%s", tc.vpc, tc.zones, diff)
+			}
+			// No two subnets overlap and all lie inside the VPC.
+			all := append(append([]netip.Prefix{}, got.Private...), got.Public...)
+			for i, a := range all {
+				if !vpc.Contains(a.Addr()) || a.Bits() < vpc.Bits() {
+					t.Errorf("%s is outside %s", a, vpc)
+				}
+				for _, b := range all[i+1:] {
+					if a.Overlaps(b) {
+						t.Errorf("%s overlaps %s", a, b)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestAddingZonesKeepsExistingSubnets(t *testing.T) {
+	vpc := netip.MustParsePrefix("10.1.0.0/16")
+	two, _ := New(vpc, 2)
+	six, _ := New(vpc, 6)
+	if diff := cmp.Diff(two.Private, six.Private[:2], cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+		t.Errorf("private subnets moved: %s", diff)
+	}
+	if diff := cmp.Diff(two.Public, six.Public[:2], cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+		t.Errorf("public subnets moved: %s", diff)
+	}
+}
+
+func TestParseVPCErrors(t *testing.T) {
+	cases := map[string]string{
+		"NotACIDR":  "10.0.0.0",
+		"IPv6":      "fd00::/48",
+		"HostBits":  "10.0.0.1/16",
+		"TooWide":   "10.0.0.0/8",
+		"TooNarrow": "10.0.0.0/24",
+		"Public":    "8.8.0.0/16",
+	}
+	for name, cidr := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParseVPC(cidr); err == nil {
+				t.Errorf("ParseVPC(%q): want error, got nil", cidr)
+			}
+		})
+	}
+}
+
+func TestNewRejectsZoneCounts(t *testing.T) {
+	vpc := netip.MustParsePrefix("10.0.0.0/16")
+	for _, n := range []int{0, 7} {
+		if _, err := New(vpc, n); err == nil {
+			t.Errorf("New(%d zones): want error", n)
+		}
+	}
+}
