@@ -101,6 +101,15 @@ type EKSClusterParameters struct {
 	// +optional
 	EndpointAccess EndpointAccess `json:"endpointAccess,omitempty"`
 
+	// ClusterAdmins are IAM role or user ARNs granted cluster admin
+	// (AmazonEKSClusterAdminPolicy, cluster scope) through EKS access entries.
+	// The identity that creates the cluster gets no implicit admin access.
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$`
+	// +listType=set
+	// +optional
+	ClusterAdmins []string `json:"clusterAdmins,omitempty"`
+
 	// ControlPlaneLogTypes are the control-plane log types sent to CloudWatch.
 	// +kubebuilder:default={"api","audit","authenticator"}
 	// +listType=set

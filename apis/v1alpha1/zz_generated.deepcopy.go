@@ -48,6 +48,11 @@ func (in *EKSClusterParameters) DeepCopyInto(out *EKSClusterParameters) {
 	*out = *in
 	in.Network.DeepCopyInto(&out.Network)
 	in.EndpointAccess.DeepCopyInto(&out.EndpointAccess)
+	if in.ClusterAdmins != nil {
+		in, out := &in.ClusterAdmins, &out.ClusterAdmins
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.ControlPlaneLogTypes != nil {
 		in, out := &in.ControlPlaneLogTypes, &out.ControlPlaneLogTypes
 		*out = make([]ControlPlaneLogType, len(*in))

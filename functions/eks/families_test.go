@@ -18,6 +18,7 @@ const fullParams = `{
   "region": "us-east-1", "kubernetesVersion": "1.34", "clusterName": "prod-use1", "providerConfigName": "aws-prod",
   "network": {"vpcCidr": "10.20.0.0/16", "availabilityZones": ["us-east-1a","us-east-1b","us-east-1c","us-east-1d"], "serviceCidr": "172.21.0.0/16", "natGateways": "Single"},
   "endpointAccess": {"public": true, "publicAccessCidrs": ["203.0.113.0/24"]},
+  "clusterAdmins": ["arn:aws:iam::123456789012:role/platform-admin"],
   "controlPlaneLogTypes": ["api","audit","authenticator","controllerManager","scheduler"],
   "nodeGroups": [
     {"name": "system", "instanceTypes": ["m7i.large"], "desiredSize": 3, "minSize": 3, "maxSize": 6, "diskSizeGiB": 80,
@@ -179,6 +180,36 @@ func TestClusterAndAddons(t *testing.T) {
 	}
 	if got := field(t, f, "cluster", "spec.forProvider.tags"); !hasAll(got, map[string]any{"environment": "prod", "managed-by": "platform-team"}) {
 		t.Errorf("XR tags must win over default tags: %v", got)
+	}
+}
+
+// TestClusterAdmins: each admin principal gets an access entry and a
+// cluster-scoped admin policy association that waits for its entry.
+func TestClusterAdmins(t *testing.T) {
+	rsp := run(t, newRequest("admins", fullParams, nil))
+	arn := "arn:aws:iam::123456789012:role/platform-admin"
+	entry, policy := nameAdminAccessEntry(arn), nameAdminAccessPolicy(arn)
+	if entry != "access-entry-admin-"+principalKey(arn) || len(principalKey(arn)) != 8 {
+		t.Errorf("names %s %s", entry, policy)
+	}
+	if got := jsonOf(t, field(t, rsp, entry, "spec.forProvider")); !strings.Contains(got, `"principalArn":"`+arn+`"`) || !strings.Contains(got, `"type":"STANDARD"`) {
+		t.Errorf("access entry %s", got)
+	}
+	want := map[string]any{
+		"accessScope":          map[string]any{"type": "cluster"},
+		"clusterNameSelector":  map[string]any{"matchControllerRef": true, "matchLabels": map[string]any{"infrastructure.devsecops/component": "cluster"}},
+		"policyArn":            "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+		"principalArnSelector": map[string]any{"matchControllerRef": true, "matchLabels": map[string]any{"infrastructure.devsecops/component": entry}},
+		"region":               "us-east-1",
+	}
+	if diff := cmp.Diff(want, field(t, rsp, policy, "spec.forProvider")); diff != "" {
+		t.Errorf("policy association: -want +got:\n%s", diff)
+	}
+	none := run(t, newRequest("none", roadmapParams, nil))
+	for _, n := range desiredNames(none) {
+		if strings.HasPrefix(n, "access-") {
+			t.Errorf("%s composed without clusterAdmins", n)
+		}
 	}
 }
 

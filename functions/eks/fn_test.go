@@ -158,6 +158,10 @@ func TestBadInput(t *testing.T) {
 			params: `{"region":"eu-west-1","clusterName":"a-very-long-cluster-name-for-an-eks-spoke"}`,
 			want:   `spec.parameters.clusterName: "a-very-long-cluster-name-for-an-eks-spoke" is 41 characters; IAM role names derived from it allow at most 38, so set a shorter clusterName`,
 		},
+		"BadClusterAdmin": {
+			params: `{"region":"eu-west-1","clusterAdmins":["platform-admin"]}`,
+			want:   `spec.parameters.clusterAdmins[0]: "platform-admin" is not an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin`,
+		},
 		"UnknownField": {
 			params: `{"region":"eu-west-1","nodeGroup":[{"name":"system"}]}`,
 			want:   `spec.parameters: unknown field "nodeGroup"; check the field names against the API reference`,

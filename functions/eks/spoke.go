@@ -21,10 +21,11 @@ const (
 )
 
 var (
-	reRegion      = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
-	reClusterName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]*$`)
-	reK8sVersion  = regexp.MustCompile(`^1\.[0-9]+$`)
-	reZone        = regexp.MustCompile(`^[a-z]$`)
+	reRegion       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
+	reClusterName  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]*$`)
+	reK8sVersion   = regexp.MustCompile(`^1\.[0-9]+$`)
+	reZone         = regexp.MustCompile(`^[a-z]$`)
+	reIAMPrincipal = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$`)
 )
 
 // spoke is a validated, defaulted XEKSCluster: everything the builders need.
@@ -125,6 +126,13 @@ func newSpoke(p v1alpha1.EKSClusterParameters, in *v1beta1.Input, fallbackName s
 	for i, c := range p.EndpointAccess.PublicAccessCIDRs {
 		if pf, err := netip.ParsePrefix(c); err != nil || !pf.Addr().Is4() || pf.Masked() != pf {
 			errs.add(fmt.Sprintf("endpointAccess.publicAccessCidrs[%d]", i), "%q is not a canonical IPv4 CIDR such as 203.0.113.0/24", c)
+		}
+	}
+
+	// Cluster admins.
+	for i, a := range p.ClusterAdmins {
+		if !reIAMPrincipal.MatchString(a) {
+			errs.add(fmt.Sprintf("clusterAdmins[%d]", i), "%q is not an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin", a)
 		}
 	}
 

@@ -14,6 +14,7 @@ func (s *spoke) compose(observed compose.Observed) *compose.Set {
 	s.iam(set, observed)
 	s.cluster(set, observed)
 	s.oidcProvider(set, observed)
+	s.clusterAccess(set)
 	s.nodeGroups(set, observed)
 	s.karpenterPrereqs(set, observed)
 	return set
