@@ -23,10 +23,30 @@ const LabelComponent = "infrastructure.devsecops/component"
 type Set struct {
 	order []resource.Name
 	objs  map[resource.Name]runtime.Object
+	// readyWhenObserved holds resources without conditions (Secrets,
+	// ConfigMaps): they are ready once they exist.
+	readyWhenObserved map[resource.Name]bool
 }
 
 // NewSet returns an empty Set.
-func NewSet() *Set { return &Set{objs: map[resource.Name]runtime.Object{}} }
+func NewSet() *Set {
+	return &Set{objs: map[resource.Name]runtime.Object{}, readyWhenObserved: map[resource.Name]bool{}}
+}
+
+// AddReadyWhenObserved adds a resource that has no status conditions, such
+// as a Secret: it counts as ready once it is observed.
+func (s *Set) AddReadyWhenObserved(name string, obj runtime.Object) {
+	s.Add(name, obj)
+	s.readyWhenObserved[resource.Name(name)] = true
+}
+
+// ready reports whether a member of the set is ready in observed.
+func (s *Set) ready(name resource.Name, observed Observed) bool {
+	if s.readyWhenObserved[name] {
+		return observed.Exists(string(name))
+	}
+	return observed.Ready(string(name))
+}
 
 // Add puts obj in the set under name. Adding a name twice is a programming
 // error and panics in tests through Names' uniqueness.
@@ -58,6 +78,7 @@ func (s *Set) Merge(desired map[resource.Name]*resource.DesiredComposed, observe
 			return fmt.Errorf("cannot convert composed resource %q: %w", name, err)
 		}
 		cd.Object = PruneNulls(cd.Object)
+		PruneEmptyInitProvider(cd.Object)
 		// A function never sets a composed resource's status (function spec).
 		delete(cd.Object, "status")
 		labels := cd.GetLabels()
@@ -67,7 +88,7 @@ func (s *Set) Merge(desired map[resource.Name]*resource.DesiredComposed, observe
 		labels[LabelComponent] = string(name)
 		cd.SetLabels(labels)
 		ready := resource.ReadyFalse
-		if observed.Ready(string(name)) {
+		if s.ready(name, observed) {
 			ready = resource.ReadyTrue
 		}
 		desired[name] = &resource.DesiredComposed{Resource: cd, Ready: ready}
@@ -94,6 +115,34 @@ func PruneNulls(m map[string]any) map[string]any {
 		}
 	}
 	return m
+}
+
+// PruneEmptyInitProvider drops empty lists and objects from
+// spec.initProvider, and spec.initProvider itself when nothing is left. Upjet
+// generates some initProvider lists without omitempty (provider-azure's
+// Subnet delegation and serviceEndpoints); sent empty, they would be set on
+// create and then ignored by every later update.
+func PruneEmptyInitProvider(obj map[string]any) {
+	spec, _ := obj["spec"].(map[string]any)
+	ip, ok := spec["initProvider"].(map[string]any)
+	if !ok {
+		return
+	}
+	for k, v := range ip {
+		switch t := v.(type) {
+		case []any:
+			if len(t) == 0 {
+				delete(ip, k)
+			}
+		case map[string]any:
+			if len(t) == 0 {
+				delete(ip, k)
+			}
+		}
+	}
+	if len(ip) == 0 {
+		delete(spec, "initProvider")
+	}
 }
 
 // Observed gives typed access to the observed composed resources.
@@ -166,7 +215,7 @@ func FirstOf(values ...string) string {
 func NotReady(s *Set, observed Observed) []string {
 	var out []string
 	for _, n := range s.order {
-		if !observed.Ready(string(n)) {
+		if !s.ready(n, observed) {
 			out = append(out, string(n))
 		}
 	}

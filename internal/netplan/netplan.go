@@ -104,3 +104,38 @@ func Split(p netip.Prefix, bits int) ([]netip.Prefix, error) {
 	}
 	return out, nil
 }
+
+// ParsePrefix parses an IPv4 CIDR and checks that it is canonical, between
+// /minBits and /maxBits and, when private is set, inside an RFC 1918 or RFC
+// 6598 range. Its messages match ParseVPC's; example is a valid value shown
+// in the first one.
+func ParsePrefix(cidr, example string, minBits, maxBits int, private bool) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not a CIDR such as %s", cidr, example)
+	}
+	if !p.Addr().Is4() {
+		return netip.Prefix{}, fmt.Errorf("%q is not an IPv4 CIDR", cidr)
+	}
+	if p.Masked() != p {
+		return netip.Prefix{}, fmt.Errorf("%q has host bits set; use %s", cidr, p.Masked())
+	}
+	if p.Bits() < minBits || p.Bits() > maxBits {
+		return netip.Prefix{}, fmt.Errorf("%q is a /%d; use a prefix between /%d and /%d", cidr, p.Bits(), minBits, maxBits)
+	}
+	if private && !IsPrivate(p) {
+		return netip.Prefix{}, fmt.Errorf("%q is not in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10)", cidr)
+	}
+	return p, nil
+}
+
+// Addresses is the number of addresses in p (at most 2^32).
+func Addresses(p netip.Prefix) uint64 { return uint64(1) << (32 - p.Bits()) }
+
+// Nth returns the n-th address of p (0 is p's own address).
+func Nth(p netip.Prefix, n uint32) netip.Addr {
+	a4 := p.Addr().As4()
+	v := uint32(a4[0])<<24 | uint32(a4[1])<<16 | uint32(a4[2])<<8 | uint32(a4[3])
+	v += n
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}

@@ -105,3 +105,38 @@ func TestNewRejectsZoneCounts(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePrefix(t *testing.T) {
+	cases := map[string]struct {
+		cidr    string
+		private bool
+		want    string
+	}{
+		"OK":         {cidr: "10.1.0.0/16", private: true},
+		"NotACIDR":   {cidr: "10.1.0.0", want: `"10.1.0.0" is not a CIDR such as 10.1.0.0/16`},
+		"IPv6":       {cidr: "fd00::/48", want: `"fd00::/48" is not an IPv4 CIDR`},
+		"HostBits":   {cidr: "10.1.0.1/16", want: `"10.1.0.1/16" has host bits set; use 10.1.0.0/16`},
+		"TooLarge":   {cidr: "10.0.0.0/8", want: `"10.0.0.0/8" is a /8; use a prefix between /12 and /24`},
+		"TooSmall":   {cidr: "10.0.0.0/28", want: `"10.0.0.0/28" is a /28; use a prefix between /12 and /24`},
+		"Public":     {cidr: "8.8.0.0/16", private: true, want: `"8.8.0.0/16" is not in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10)`},
+		"PublicOkay": {cidr: "8.8.0.0/16"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParsePrefix(tc.cidr, "10.1.0.0/16", 12, 24, tc.private)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Errorf("ParsePrefix(%q): got %q, want %q", tc.cidr, got, tc.want)
+			}
+		})
+	}
+	if got := Nth(netip.MustParsePrefix("172.21.0.0/16"), 10).String(); got != "172.21.0.10" {
+		t.Errorf("Nth: %s", got)
+	}
+	if got := Addresses(netip.MustParsePrefix("10.1.0.0/18")); got != 16384 {
+		t.Errorf("Addresses: %d", got)
+	}
+}
