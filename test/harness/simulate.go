@@ -119,9 +119,12 @@ func NewSimulator(schemas *SchemaIndex) *Simulator {
 	for k, r := range AWSRules() {
 		rules[k] = r
 	}
+	for k, r := range AzureRules() {
+		rules[k] = r
+	}
 	return &Simulator{
 		Rules:         rules,
-		ProviderRules: map[string]Rule{".aws.upbound.io": AWSDefaultRule},
+		ProviderRules: map[string]Rule{".aws.upbound.io": AWSDefaultRule, ".azure.upbound.io": AzureDefaultRule},
 		Schemas:       schemas,
 	}
 }
@@ -151,8 +154,9 @@ func (h *Harness) Simulate(objs []*Object) ([]*Object, error) {
 // five characters derived from its composition resource name). Managed
 // resources (group ending in .upbound.io) get Ready and Synced conditions,
 // status.atProvider from the matching rule, status.atProvider.id and, when
-// absent, the external-name annotation. Other objects are returned as they
-// are.
+// absent, the external-name annotation; Azure resources also get the names
+// and ids they select filled in, as provider-azure resolves references.
+// Other objects are returned as they are.
 func (s *Simulator) Simulate(objs []*Object) ([]*Object, error) {
 	out := make([]*Object, 0, len(objs))
 	for _, in := range objs {
@@ -160,12 +164,25 @@ func (s *Simulator) Simulate(objs []*Object) ([]*Object, error) {
 		if o.GetName() == "" && o.GetGenerateName() != "" {
 			o.SetName(o.GetGenerateName() + nameSuffix(ResourceName(o)))
 		}
-		if IsManaged(o) {
-			if err := s.observe(o); err != nil {
-				return nil, err
-			}
-		}
 		out = append(out, o)
+	}
+	// Azure resources reference others by name and id: resolve the names
+	// first, then observe every resource after those whose ids it selects
+	// (see simulate_azure.go). Other resources are observed in input order.
+	resolveAzureNames(out)
+	observed := map[*Object]bool{}
+	for _, i := range observeOrder(out) {
+		o := out[i]
+		if !IsManaged(o) {
+			continue
+		}
+		if isAzure(o) {
+			resolveAzureIDs(o, out, observed)
+		}
+		if err := s.observe(o); err != nil {
+			return nil, err
+		}
+		observed[o] = true
 	}
 	return out, nil
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/devsecops/platform-functions/apis/v1alpha1"
+	"github.com/devsecops/platform-functions/functions/aks/input/v1beta1"
+	"github.com/devsecops/platform-functions/internal/compose"
+	spokectx "github.com/devsecops/platform-functions/internal/spoke"
+	"github.com/devsecops/platform-functions/internal/xr"
+)
+
+// ConditionResourcesReady is the XR condition saying which composed resources
+// are still not ready.
+const ConditionResourcesReady = compose.ConditionResourcesReady
+
+// Function composes an AKS spoke from an XAKSCluster.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log logging.Logger
+}
+
+// NewFunction returns a Function that logs to log.
+func NewFunction(log logging.Logger) *Function {
+	return &Function{log: log}
+}
+
+// RunFunction reads the XR and the observed resources, decides the desired
+// spoke and writes it: composed resources with their readiness, XR status and
+// a ResourcesReady condition. Bad input is a Fatal result naming the field,
+// returned before anything is composed, so nothing already created is touched.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	log := f.log.WithValues("tag", req.GetMeta().GetTag())
+	rsp := response.To(req, response.DefaultTTL)
+
+	in := &v1beta1.Input{}
+	if req.GetInput() != nil {
+		if err := request.GetInput(req, in); err != nil {
+			response.Fatal(rsp, fmt.Errorf("cannot read the function input (aks.fn.devsecops.io/v1beta1 Input): %w", err))
+			return rsp, nil
+		}
+	}
+
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot read the observed XAKSCluster: %w", err))
+		return rsp, nil
+	}
+	if _, err := oxr.Resource.GetValue("spec.parameters"); err != nil {
+		response.Fatal(rsp, fmt.Errorf("spec.parameters is missing: set at least spec.parameters.location"))
+		return rsp, nil
+	}
+	params := v1alpha1.AKSClusterParameters{}
+	if err := xr.DecodeParameters(oxr.Resource.Object, &params); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	log = log.WithValues("xr", oxr.Resource.GetName())
+
+	s, warnings, err := newSpoke(params, in, oxr.Resource.GetName(), xr.ClaimOrName(oxr.Resource))
+	if err != nil {
+		log.Info("rejecting XAKSCluster", "error", err.Error())
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	for _, w := range warnings {
+		response.Warning(rsp, fmt.Errorf("%s", w)).TargetCompositeAndClaim()
+	}
+
+	observedMap, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot read the observed composed resources: %w", err))
+		return rsp, nil
+	}
+	observed := compose.Observed(observedMap)
+	desired, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot read the desired composed resources: %w", err))
+		return rsp, nil
+	}
+
+	set := s.compose(observed)
+	if err := set.Merge(desired, observed); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot set the desired composed resources: %w", err))
+		return rsp, nil
+	}
+
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot read the desired XAKSCluster: %w", err))
+		return rsp, nil
+	}
+	st := s.status(observed)
+	if err := xr.SetStatus(dxr.Resource.Object, &st); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if err := spokectx.Publish(rsp, s.spokeCluster(observed, st)); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot set the desired XAKSCluster: %w", err))
+		return rsp, nil
+	}
+
+	compose.SetSummary(rsp, set, observed, s.waits, fmt.Sprintf("all %d resources of AKS cluster %s are ready", set.Len(), s.name))
+	log.Debug("composed AKS spoke", "resources", set.Len())
+	return rsp, nil
+}
