@@ -24,16 +24,21 @@ import "github.com/devsecops/platform-functions/internal/xrdgen"
 // GenerateCommand is how to regenerate every generated file.
 const GenerateCommand = "go generate ./apis/..."
 
-// Generation lists every generated file's source. Add new XRs (XAKSCluster,
-// XPlatform) to XRs.
+// Generation lists every generated file's source. Add new XRs (XPlatform) to XRs.
 var Generation = xrdgen.Config{
 	Command: GenerateCommand,
 	DeepCopy: []string{
 		"apis/v1alpha1",
 		"functions/eks/input/v1beta1",
+		"functions/aks/input/v1beta1",
+		"functions/argocd/input/v1beta1",
+		"functions/tailscale/input/v1beta1",
 	},
 	CRDs: []xrdgen.CRDs{
 		{Paths: "./functions/eks/input/...", Dir: "functions/eks/package/input"},
+		{Paths: "./functions/argocd/input/...", Dir: "functions/argocd/package/input"},
+		{Paths: "./functions/aks/input/...", Dir: "functions/aks/package/input"},
+		{Paths: "./functions/tailscale/input/...", Dir: "functions/tailscale/package/input"},
 	},
 	XRPaths: []string{"./apis/v1alpha1/..."},
 	XRDDir:  "package/xrds",
@@ -45,6 +50,14 @@ var Generation = xrdgen.Config{
 			Plural:      "xeksclusters",
 			ClaimKind:   "EKSCluster",
 			ClaimPlural: "eksclusters",
+			Scope:       xrdgen.ScopeLegacyCluster,
+		},
+		{
+			Group:       "infrastructure.devsecops",
+			Kind:        "XAKSCluster",
+			Plural:      "xaksclusters",
+			ClaimKind:   "AKSCluster",
+			ClaimPlural: "aksclusters",
 			Scope:       xrdgen.ScopeLegacyCluster,
 		},
 	},

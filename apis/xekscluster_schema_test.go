@@ -266,6 +266,11 @@ func TestXEKSClusterRejectsInvalidSpecs(t *testing.T) {
 		{"DesiredBelowDefaultMin", "{region: eu-west-1, nodeGroups: [{name: a, desiredSize: 0}]}", "spec.parameters.nodeGroups[0]", field.ErrorTypeInvalid},
 		{"PublicWithoutCIDRs", "{region: eu-west-1, endpointAccess: {public: true}}", "spec.parameters.endpointAccess", field.ErrorTypeInvalid},
 		{"UnknownNestedField", "{region: eu-west-1, tailscale: {authKey: secret}}", "spec.parameters.tailscale.authKey", field.ErrorTypeNotSupported},
+		{"TailscaleRotateNotBeforeExpiry", "{region: eu-west-1, tailscale: {keyExpiryDays: 30, rotateBeforeDays: 30}}", "spec.parameters.tailscale", field.ErrorTypeInvalid},
+		{"TailscaleRotateAfterDefaultExpiry", "{region: eu-west-1, tailscale: {rotateBeforeDays: 89, keyExpiryDays: 60}}", "spec.parameters.tailscale", field.ErrorTypeInvalid},
+		{"TailscaleExpiryTooLong", "{region: eu-west-1, tailscale: {keyExpiryDays: 91}}", "spec.parameters.tailscale.keyExpiryDays", field.ErrorTypeInvalid},
+		{"TailscaleTagWithoutPrefix", "{region: eu-west-1, tailscale: {tags: [k8s-spoke]}}", "spec.parameters.tailscale.tags[0]", field.ErrorTypeInvalid},
+		{"TailscaleBadSecretName", "{region: eu-west-1, tailscale: {authKeySecret: Tailscale_Auth}}", "spec.parameters.tailscale.authKeySecret", field.ErrorTypeInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -304,6 +309,8 @@ func TestXEKSClusterDefaultsMatchSetDefaults(t *testing.T) {
 		{"ExplicitZeroValues", "{region: eu-west-1, argocd: {enabled: false}, karpenter: {enabled: false, interruptionHandling: false}, cilium: {enabled: false}, endpointAccess: {public: false}, nodeGroups: [{name: a, desiredSize: 0, minSize: 0}]}"},
 		{"Nulls", "{region: eu-west-1, network: null, karpenter: {interruptionHandling: null}, nodeGroups: [{name: a, desiredSize: null}]}"},
 		{"PartialNetwork", "{region: eu-west-1, network: {natGateways: Single, availabilityZones: [eu-west-1a, eu-west-1b]}}"},
+		{"TailscaleSettings", "{region: eu-west-1, tailscale: {enabled: true, authKeySecret: ts, tags: [tag:a, tag:b], reusable: false, ephemeral: true, keyExpiryDays: 30, rotateBeforeDays: 7}}"},
+		{"TailscaleOnlyExpiry", "{region: eu-west-1, tailscale: {enabled: true, authKeySecret: ts, keyExpiryDays: 60}}"},
 		{"EverythingSet", `{region: us-east-1, kubernetesVersion: "1.33", clusterName: spoke, providerConfigName: aws,
 			network: {vpcCidr: 10.20.0.0/20, azCount: 2, natGateways: Single, availabilityZones: [us-east-1a, us-east-1b]},
 			endpointAccess: {public: true, publicAccessCidrs: [203.0.113.0/24]}, controlPlaneLogTypes: [api, scheduler],

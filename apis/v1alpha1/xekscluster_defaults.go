@@ -16,6 +16,13 @@ const (
 	DefaultDiskSizeGiB   = 50
 	DefaultNodeGroupName = "system"
 	DefaultServiceCIDR   = "172.20.0.0/16"
+
+	// DefaultTailscaleKeyExpiryDays is the lifetime of a minted auth key:
+	// Tailscale's maximum.
+	DefaultTailscaleKeyExpiryDays = 90
+	// DefaultTailscaleRotateBeforeDays replaces a key a month before it
+	// expires.
+	DefaultTailscaleRotateBeforeDays = 30
 )
 
 // DefaultControlPlaneLogTypes are the control-plane logs sent to CloudWatch by
@@ -54,6 +61,20 @@ func (p *EKSClusterParameters) SetDefaults() {
 	}
 	if p.ArgoCD.Enabled == nil {
 		p.ArgoCD.Enabled = ptr(true)
+	}
+	p.Tailscale.SetDefaults()
+}
+
+// SetDefaults fills every unset Tailscale setting with its default.
+func (t *Tailscale) SetDefaults() {
+	if t.Reusable == nil {
+		t.Reusable = ptr(true)
+	}
+	if t.KeyExpiryDays == 0 {
+		t.KeyExpiryDays = DefaultTailscaleKeyExpiryDays
+	}
+	if t.RotateBeforeDays == 0 {
+		t.RotateBeforeDays = DefaultTailscaleRotateBeforeDays
 	}
 }
 

@@ -316,19 +316,58 @@ type Cilium struct {
 	ChainingMode string `json:"chainingMode,omitempty"`
 }
 
-// Tailscale settings of the spoke.
+// Tailscale settings of the spoke. With enabled, function-tailscale mints a
+// pre-authorized, tagged auth key for the spoke with the platform's Tailscale
+// OAuth client, keeps it in the Secret authKeySecret, delivers it into the
+// spoke and rotates it before it expires (docs/TAILSCALE.md).
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.rotateBeforeDays) || !has(self.keyExpiryDays) || self.rotateBeforeDays < self.keyExpiryDays",message="rotateBeforeDays must be less than keyExpiryDays"
 type Tailscale struct {
 	// Enabled joins the spoke to the tailnet.
 	// +kubebuilder:default=false
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
-	// AuthKeySecret names the Secret holding the spoke's Tailscale auth key.
+	// AuthKeySecret names the Secret holding the spoke's Tailscale auth key
+	// (key TS_AUTHKEY), on the hub and, once delivered, in the spoke.
+	// Required when enabled.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	// +optional
 	AuthKeySecret string `json:"authKeySecret,omitempty"`
-	// Tags are the tailnet ACL tags the spoke's devices carry.
+	// Tags are the tailnet ACL tags the spoke's devices carry, e.g.
+	// tag:k8s-spoke. The platform's OAuth client must own them (tagOwners).
+	// When empty, the function input's defaultTags apply.
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:Pattern=`^tag:[a-zA-Z0-9][a-zA-Z0-9-]*$`
 	// +listType=set
 	// +optional
 	Tags []string `json:"tags,omitempty"`
+	// Reusable auth keys register any number of devices, so a restarted subnet
+	// router or operator proxy can join again with the same key.
+	// +kubebuilder:default=true
+	// +optional
+	Reusable *bool `json:"reusable,omitempty"`
+	// Ephemeral devices are removed from the tailnet shortly after they go
+	// offline. Use it for routers that keep no state across restarts.
+	// +kubebuilder:default=false
+	// +optional
+	Ephemeral bool `json:"ephemeral,omitempty"`
+	// KeyExpiryDays is the lifetime of every minted auth key, 1 to 90 days
+	// (Tailscale's limit). Devices stay on the tailnet after their key
+	// expires; only new registrations need a valid key.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=90
+	// +kubebuilder:default=90
+	// +optional
+	KeyExpiryDays int `json:"keyExpiryDays,omitempty"`
+	// RotateBeforeDays replaces the auth key this many days before it expires
+	// (never in the first half of its life); the replaced key is revoked
+	// once its successor is stored. Must be less than keyExpiryDays.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=89
+	// +kubebuilder:default=30
+	// +optional
+	RotateBeforeDays int `json:"rotateBeforeDays,omitempty"`
 }
 
 // Karpenter settings. Karpenter's prerequisites are composed when addons lists
@@ -353,6 +392,14 @@ type ArgoCD struct {
 	// +kubebuilder:default=true
 	// +optional
 	Enabled *bool `json:"enabled,omitempty"`
+
+	// HubRoleARN is the IAM role the hub's Argo CD runs as; it may assume a
+	// per-cluster role granted cluster admin. Overrides the function input's
+	// argocdHubRoleArn. Without either, list Argo CD's own identity in
+	// clusterAdmins instead.
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`
+	// +optional
+	HubRoleARN string `json:"hubRoleArn,omitempty"`
 }
 
 // XEKSClusterStatus is the observed state of an XEKSCluster, copied from the
@@ -391,6 +438,34 @@ type XEKSClusterStatus struct {
 	// Karpenter holds what Karpenter's Helm values need.
 	// +optional
 	Karpenter *KarpenterStatus `json:"karpenter,omitempty"`
+	// Tailscale describes the spoke's current auth key (never the key).
+	// +optional
+	Tailscale *TailscaleStatus `json:"tailscale,omitempty"`
+}
+
+// TailscaleStatus describes the spoke's Tailscale auth key without revealing
+// it.
+type TailscaleStatus struct {
+	// AuthKeySecret is the hub Secret holding the key, as namespace/name.
+	// +optional
+	AuthKeySecret string `json:"authKeySecret,omitempty"`
+	// KeyID is the Tailscale id of the current auth key.
+	// +optional
+	KeyID string `json:"keyId,omitempty"`
+	// KeyExpires is when the current auth key expires (RFC 3339).
+	// +optional
+	KeyExpires string `json:"keyExpires,omitempty"`
+	// RotatesAfter is when the function replaces the key (RFC 3339).
+	// +optional
+	RotatesAfter string `json:"rotatesAfter,omitempty"`
+	// Delivered names the spoke Secret, as namespace/name, once it is
+	// delivered through provider-kubernetes.
+	// +optional
+	Delivered string `json:"delivered,omitempty"`
+	// RateLimitedUntil is set while the Tailscale API asked (HTTP 429,
+	// Retry-After) not to be called before then (RFC 3339).
+	// +optional
+	RateLimitedUntil string `json:"rateLimitedUntil,omitempty"`
 }
 
 // KarpenterStatus is what Karpenter's Helm values and EC2NodeClass need.

@@ -456,3 +456,53 @@ func BenchmarkRunFunction(b *testing.B) {
 		}
 	}
 }
+
+// TestArgoCDAccess: with argocd.enabled the hub's Argo CD role may assume a
+// per-cluster role granted cluster admin; the spoke is published in the
+// pipeline context for function-argocd once reachable.
+func TestArgoCDAccess(t *testing.T) {
+	rounds := converge(t, roadmapParams, 8)
+	rsp := rounds[len(rounds)-1]
+	if got := field(t, rsp, "argocd-role", "spec.forProvider.assumeRolePolicy"); got != `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:role/argocd-hub"},"Action":"sts:AssumeRole"}]}` {
+		t.Errorf("trust %v", got)
+	}
+	if got := jsonOf(t, field(t, rsp, "argocd-access-policy", "spec.forProvider.principalArnSelector.matchLabels")); got != `{"infrastructure.devsecops/component":"argocd-access-entry"}` {
+		t.Errorf("association selects %s", got)
+	}
+	ctx := rsp.GetContext().GetFields()["infrastructure.devsecops/spoke-cluster"].GetStructValue().AsMap()
+	want := map[string]any{
+		"cloud": "aws", "name": "eks-spoke", "region": "eu-west-1", "kubernetesVersion": "1.35", "argocd": true,
+		"endpoint": "https://ABC.gr7.eu-west-1.eks.amazonaws.com", "caData": "Q0EtREFUQQ==",
+		"addons": []any{"karpenter", "keda"},
+		"aws":    map[string]any{"accountId": "123456789012", "argocdRoleArn": "arn:aws:iam::123456789012:role/eks-spoke-argocd"},
+		"metadata": map[string]any{
+			"aws_account_id": "123456789012", "aws_cluster_name": "eks-spoke", "aws_region": "eu-west-1", "aws_vpc_id": "vpc-vpc",
+			"aws_node_role_arn": "arn:aws:iam::123456789012:role/eks-spoke-node", "aws_oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
+			"karpenter_controller_role_arn": "arn:aws:iam::123456789012:role/eks-spoke-karpenter",
+			"karpenter_interruption_queue":  "eks-spoke-karpenter", "karpenter_node_role_name": "eks-spoke-karpenter-node",
+		},
+	}
+	if diff := cmp.Diff(want, ctx); diff != "" {
+		t.Errorf("spoke context: -want +got:\n%s", diff)
+	}
+
+	off := run(t, newRequest("off", `{"region":"eu-west-1","argocd":{"enabled":false}}`, nil))
+	for _, n := range desiredNames(off) {
+		if strings.HasPrefix(n, "argocd") {
+			t.Errorf("%s composed with argocd.enabled: false", n)
+		}
+	}
+	noHub := newRequest("nohub", roadmapParams, nil)
+	in := testInput.DeepCopy()
+	in.ArgoCDHubRoleARN = ""
+	noHub.Input = resource.MustStructObject(in)
+	got := run(t, noHub)
+	if _, ok := got.GetDesired().GetResources()["argocd-role"]; ok || len(got.GetResults()) != 0 {
+		t.Errorf("without a hub role no Argo CD role is composed and nothing is reported; results %v", got.GetResults())
+	}
+	xrHub := newRequest("xrhub", `{"region":"eu-west-1","argocd":{"hubRoleArn":"arn:aws:iam::111122223333:role/argocd"}}`, nil)
+	xrHub.Input = resource.MustStructObject(in)
+	if got := field(t, run(t, xrHub), "argocd-role", "spec.forProvider.assumeRolePolicy"); !strings.Contains(got.(string), "arn:aws:iam::111122223333:role/argocd") {
+		t.Errorf("the XR's hubRoleArn must be trusted: %v", got)
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -13,12 +12,13 @@ import (
 	"github.com/devsecops/platform-functions/apis/v1alpha1"
 	"github.com/devsecops/platform-functions/functions/eks/input/v1beta1"
 	"github.com/devsecops/platform-functions/internal/compose"
+	spokectx "github.com/devsecops/platform-functions/internal/spoke"
 	"github.com/devsecops/platform-functions/internal/xr"
 )
 
 // ConditionResourcesReady is the XR condition saying which composed resources
 // are still not ready.
-const ConditionResourcesReady = "ResourcesReady"
+const ConditionResourcesReady = compose.ConditionResourcesReady
 
 // Function composes an EKS spoke from an XEKSCluster.
 type Function struct {
@@ -102,33 +102,16 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
+	if err := spokectx.Publish(rsp, s.spokeCluster(observed, st)); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
 	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
 		response.Fatal(rsp, fmt.Errorf("cannot set the desired XEKSCluster: %w", err))
 		return rsp, nil
 	}
 
-	if waiting := compose.NotReady(set, observed); len(waiting) > 0 || len(s.waits) > 0 {
-		msg := fmt.Sprintf("%d of %d composed resources are ready", set.Len()-len(waiting), set.Len())
-		if len(waiting) > 0 {
-			msg += "; not ready: " + summarize(waiting, 6)
-		}
-		if len(s.waits) > 0 {
-			msg += "; not composed yet: " + summarize(s.waits, 4)
-		}
-		response.ConditionFalse(rsp, ConditionResourcesReady, "Creating").WithMessage(msg).TargetCompositeAndClaim()
-	} else {
-		response.ConditionTrue(rsp, ConditionResourcesReady, "Available").
-			WithMessage(fmt.Sprintf("all %d resources of EKS cluster %s are ready", set.Len(), s.name)).
-			TargetCompositeAndClaim()
-	}
+	compose.SetSummary(rsp, set, observed, s.waits, fmt.Sprintf("all %d resources of EKS cluster %s are ready", set.Len(), s.name))
 	log.Debug("composed EKS spoke", "resources", set.Len())
 	return rsp, nil
-}
-
-// summarize lists at most n names and counts the rest.
-func summarize(names []string, n int) string {
-	if len(names) <= n {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }

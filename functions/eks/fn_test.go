@@ -37,6 +37,7 @@ var testInput = &v1beta1.Input{
 	DefaultKubernetesVersion: "1.35",
 	ReservedCIDRs:            []string{"10.244.0.0/16", "10.96.0.0/12"},
 	DefaultTags:              map[string]string{"managed-by": "crossplane"},
+	ArgoCDHubRoleARN:         "arn:aws:iam::210987654321:role/argocd-hub",
 }
 
 func xrJSON(params string) string {
@@ -162,6 +163,10 @@ func TestBadInput(t *testing.T) {
 			params: `{"region":"eu-west-1","clusterAdmins":["platform-admin"]}`,
 			want:   `spec.parameters.clusterAdmins[0]: "platform-admin" is not an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admin`,
 		},
+		"BadHubRole": {
+			params: `{"region":"eu-west-1","argocd":{"hubRoleArn":"arn:aws:iam::123456789012:user/argocd"}}`,
+			want:   `spec.parameters.argocd.hubRoleArn: "arn:aws:iam::123456789012:user/argocd" is not an IAM role ARN such as arn:aws:iam::123456789012:role/argocd`,
+		},
 		"UnknownField": {
 			params: `{"region":"eu-west-1","nodeGroup":[{"name":"system"}]}`,
 			want:   `spec.parameters: unknown field "nodeGroup"; check the field names against the API reference`,
@@ -267,6 +272,7 @@ func simulate(rsp *fnv1.RunFunctionResponse) map[string]*fnv1.Resource {
 			ap["endpoint"] = "https://ABC.gr7.eu-west-1.eks.amazonaws.com"
 			ap["identity"] = []any{map[string]any{"oidc": []any{map[string]any{"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"}}}}
 			ap["vpcConfig"] = map[string]any{"clusterSecurityGroupId": "sg-0abc"}
+			ap["certificateAuthority"] = []any{map[string]any{"data": "Q0EtREFUQQ=="}}
 		}
 		obj["status"] = map[string]any{
 			"atProvider": ap,
@@ -340,9 +346,9 @@ func TestRoadmapSpokeConverges(t *testing.T) {
 	last := rounds[len(rounds)-1]
 	want := map[string]int{
 		"VPC": 1, "Subnet": 6, "InternetGateway": 1, "EIP": 3, "NATGateway": 3, "RouteTable": 4, "Route": 4, "RouteTableAssociation": 6,
-		"Role": 4, "Policy": 2, "RolePolicyAttachment": 10, "Key": 1, "Alias": 1,
+		"Role": 5, "Policy": 2, "RolePolicyAttachment": 10, "Key": 1, "Alias": 1, "AccessPolicyAssociation": 1,
 		"Cluster": 1, "Addon": 4, "LaunchTemplate": 1, "NodeGroup": 1, "OpenIDConnectProvider": 1,
-		"PodIdentityAssociation": 1, "AccessEntry": 1, "Queue": 1, "QueuePolicy": 1, "Rule": 4, "Target": 4, "Tag": 1,
+		"PodIdentityAssociation": 1, "AccessEntry": 2, "Queue": 1, "QueuePolicy": 1, "Rule": 4, "Target": 4, "Tag": 1,
 	}
 	if diff := cmp.Diff(want, countKinds(last)); diff != "" {
 		t.Errorf("kinds of the converged spoke: -want +got:\n%s", diff)
@@ -393,9 +399,8 @@ func TestFirstRender(t *testing.T) {
 	c := condition(rsp, ConditionResourcesReady)
 	want := &fnv1.Condition{
 		Type: ConditionResourcesReady, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: "Creating",
-		Message: proto.String("0 of 50 composed resources are ready; not ready: internet-gateway, karpenter-controller-role, " +
-			"karpenter-node-access-entry, karpenter-node-role, karpenter-node-role-attach-AmazonEC2ContainerRegistryPullOnly, " +
-			"karpenter-node-role-attach-AmazonEKSWorkerNodePolicy and 44 more; not composed yet: policy-cluster-encryption (needs the ARN of kms-key), " +
+		Message: proto.String("0 of 53 composed resources are ready; not ready: " +
+			"argocd-access-entry, argocd-access-policy, argocd-role, internet-gateway, karpenter-controller-role, karpenter-node-access-entry and 47 more; not composed yet: policy-cluster-encryption (needs the ARN of kms-key), " +
 			"cluster (needs the ARN of kms-key), nodegroup-system (needs the version of launch-template-system), " +
 			"karpenter-queue-policy (needs the ARN of karpenter-queue) and 6 more"),
 		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),

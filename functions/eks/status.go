@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/devsecops/platform-functions/apis/v1alpha1"
 	"github.com/devsecops/platform-functions/internal/compose"
+	spokectx "github.com/devsecops/platform-functions/internal/spoke"
 )
 
 // compose builds the spoke's desired resources in a fixed order. Builders that
@@ -15,6 +16,7 @@ func (s *spoke) compose(observed compose.Observed) *compose.Set {
 	s.cluster(set, observed)
 	s.oidcProvider(set, observed)
 	s.clusterAccess(set)
+	s.argoCDAccess(set)
 	s.nodeGroups(set, observed)
 	s.karpenterPrereqs(set, observed)
 	return set
@@ -46,6 +48,55 @@ func (s *spoke) status(observed compose.Observed) v1alpha1.XEKSClusterStatus {
 		st.Karpenter = k
 	}
 	return st
+}
+
+// cluster describes the spoke for the steps after function-eks (pipeline
+// context, see internal/spoke).
+func (s *spoke) spokeCluster(observed compose.Observed, st v1alpha1.XEKSClusterStatus) *spokectx.Cluster {
+	c := &spokectx.Cluster{
+		Cloud:             spokectx.CloudAWS,
+		Name:              s.name,
+		Region:            s.region,
+		KubernetesVersion: s.version,
+		Endpoint:          st.Endpoint,
+		CAData:            observed.String(nameCluster, pathCAData),
+		ArgoCD:            s.argoCD,
+		AWS: &spokectx.AWS{
+			AccountID:     accountOrEmpty(st.ClusterARN),
+			ArgoCDRoleARN: observed.String(nameArgoCDRole, "status.atProvider.arn"),
+		},
+	}
+	for _, a := range s.p.Addons {
+		c.Addons = append(c.Addons, string(a))
+	}
+	md := map[string]string{
+		"aws_cluster_name":      s.name,
+		"aws_region":            s.region,
+		"aws_account_id":        c.AWS.AccountID,
+		"aws_vpc_id":            st.VPCID,
+		"aws_node_role_arn":     st.NodeRoleARN,
+		"aws_oidc_provider_arn": st.OIDCProviderARN,
+	}
+	if st.Karpenter != nil {
+		md["karpenter_controller_role_arn"] = st.Karpenter.ControllerRoleARN
+		md["karpenter_node_role_name"] = st.Karpenter.NodeRoleName
+		md["karpenter_interruption_queue"] = st.Karpenter.InterruptionQueue
+	}
+	c.Metadata = map[string]string{}
+	for k, v := range md {
+		if v != "" {
+			c.Metadata[k] = v
+		}
+	}
+	return c
+}
+
+// accountOrEmpty is the account of an ARN, or "" while the ARN is unknown.
+func accountOrEmpty(arn string) string {
+	if arn == "" {
+		return ""
+	}
+	return accountOf(arn)
 }
 
 // subnetIDs lists the tier's subnet ids in zone order, once all are observed

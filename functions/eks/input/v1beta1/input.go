@@ -37,6 +37,14 @@ type Input struct {
 	// +optional
 	ReservedCIDRs []string `json:"reservedCidrs,omitempty"`
 
+	// ArgoCDHubRoleARN is the IAM role the hub's Argo CD runs as. For every
+	// spoke with argocd.enabled, function-eks composes a per-cluster role this
+	// role may assume, granted cluster admin through an EKS access entry;
+	// function-argocd puts that role in the Argo CD cluster Secret.
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`
+	// +optional
+	ArgoCDHubRoleARN string `json:"argocdHubRoleArn,omitempty"`
+
 	// DefaultTags are put on every AWS resource; the XR's tags win on conflict.
 	// +optional
 	DefaultTags map[string]string `json:"defaultTags,omitempty"`
