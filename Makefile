@@ -5,8 +5,16 @@ GO          ?= go
 GOTEST_FLAGS ?= -timeout 30m
 FUNCTIONS   := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 EXAMPLES    ?=
+# Go build flags of every function binary: make build, make xpkg
+# (internal/xpkg.GoBuildFlags) and the Dockerfile use the same ones.
+GO_BUILD_FLAGS := -trimpath -buildvcs=false -ldflags="-s -w"
+# Packages: platforms of the function packages, and where make xpkg-push
+# pushes (crossplane.yaml's dependsOn names this registry).
+XPKG_ARCHES   ?= amd64,arm64
+XPKG_REGISTRY ?= xpkg.crossplane.io/devsecops
+VERSION       ?= v0.1.0
 
-.PHONY: help render test test-unit generate check-generate build bench lint clean
+.PHONY: help render test test-unit generate check-generate build xpkg xpkg-push bench lint clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -14,9 +22,10 @@ help: ## List the targets.
 render: ## Main job: render every example claim into managed resources (converged, validated).
 	$(GO) run ./test/cmd/render --converge --validate $(EXAMPLES)
 
-test: ## Every test: unit, generated-file staleness, render + validate + converge of every example.
+test: ## Every test: unit, generated-file staleness, render + validate + converge of every example, Argo CD compatibility.
 	$(GO) vet ./...
 	$(GO) test $(GOTEST_FLAGS) ./...
+	cd test/argocdcompat && $(GO) test $(GOTEST_FLAGS) ./...
 
 test-unit: ## Unit tests only (no crank).
 	$(GO) test $(GOTEST_FLAGS) ./apis/... ./internal/... ./functions/...
@@ -31,8 +40,14 @@ build: ## Build every function binary into bin/.
 	@mkdir -p bin
 	@for f in $(FUNCTIONS); do \
 		echo "building function-$$f"; \
-		CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/function-$$f ./functions/$$f || exit 1; \
+		CGO_ENABLED=0 $(GO) build $(GO_BUILD_FLAGS) -o bin/function-$$f ./functions/$$f || exit 1; \
 	done
+
+xpkg: ## Build the Crossplane packages into dist/ without Docker: every function (linux/amd64+arm64) and the Configuration.
+	$(GO) run ./cmd/xpkg build --out dist --arch $(XPKG_ARCHES)
+
+xpkg-push: ## Push dist/ to $(XPKG_REGISTRY) as $(VERSION): functions as multi-platform packages, then the Configuration.
+	$(GO) run ./cmd/xpkg push --out dist --arch $(XPKG_ARCHES) --registry $(XPKG_REGISTRY) --version $(VERSION)
 
 bench: ## RunFunction benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./functions/...

@@ -4,6 +4,12 @@
 package server
 
 import (
+	// Trusted roots inside the binary: the runtime images of make xpkg hold
+	// only /function (no CA bundle), so a function calling an HTTPS API
+	// (Tailscale, Azure) verifies servers with these. Go uses them only
+	// when the system has no roots of its own.
+	_ "golang.org/x/crypto/x509roots/fallback"
+
 	function "github.com/crossplane/function-sdk-go"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
