@@ -67,17 +67,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	observedMap, err := request.GetObservedComposedResources(req)
+	state, err := compose.ReadState(req)
 	if err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot read the observed composed resources: %w", err))
+		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	observed := compose.Observed(observedMap)
-	desired, err := request.GetDesiredComposedResources(req)
-	if err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot read the desired composed resources: %w", err))
-		return rsp, nil
-	}
+	observed := state.Observed
 	oxr, err := request.GetObservedCompositeResource(req)
 	if err != nil {
 		response.Fatal(rsp, fmt.Errorf("cannot read the observed composite resource: %w", err))
@@ -96,12 +91,8 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	case observed.Exists(nameSecret):
 		set.AddReadyWhenObserved(nameSecret, keep(observed[resource.Name(nameSecret)].Resource.Object))
 	}
-	if err := set.Merge(desired, observed); err != nil {
+	if err := state.Write(req, rsp, set, nil); err != nil {
 		response.Fatal(rsp, err)
-		return rsp, nil
-	}
-	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot set the desired composed resources: %w", err))
 		return rsp, nil
 	}
 

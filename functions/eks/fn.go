@@ -70,44 +70,20 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Warning(rsp, fmt.Errorf("%s", w)).TargetCompositeAndClaim()
 	}
 
-	observedMap, err := request.GetObservedComposedResources(req)
+	state, err := compose.ReadState(req)
 	if err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot read the observed composed resources: %w", err))
-		return rsp, nil
-	}
-	observed := compose.Observed(observedMap)
-	desired, err := request.GetDesiredComposedResources(req)
-	if err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot read the desired composed resources: %w", err))
-		return rsp, nil
-	}
-
-	set := s.compose(observed)
-	if err := set.Merge(desired, observed); err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot set the desired composed resources: %w", err))
-		return rsp, nil
-	}
-
-	dxr, err := request.GetDesiredCompositeResource(req)
-	if err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot read the desired XEKSCluster: %w", err))
-		return rsp, nil
-	}
+	observed := state.Observed
+	set := s.compose(observed)
 	st := s.status(observed)
-	if err := xr.SetStatus(dxr.Resource.Object, &st); err != nil {
+	if err := state.Write(req, rsp, set, &st); err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
 	if err := spokectx.Publish(rsp, s.spokeCluster(observed, st)); err != nil {
 		response.Fatal(rsp, err)
-		return rsp, nil
-	}
-	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot set the desired XEKSCluster: %w", err))
 		return rsp, nil
 	}
 
