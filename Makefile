@@ -49,8 +49,8 @@ xpkg: ## Build the Crossplane packages into dist/ without Docker: every function
 xpkg-push: ## Push dist/ to $(XPKG_REGISTRY) as $(VERSION): functions as multi-platform packages, then the Configuration.
 	$(GO) run ./cmd/xpkg push --out dist --arch $(XPKG_ARCHES) --registry $(XPKG_REGISTRY) --version $(VERSION)
 
-bench: ## RunFunction benchmarks.
-	$(GO) test -run '^$$' -bench . -benchmem ./functions/...
+bench: ## One table, a row per function: RunFunction in-process, its floor, over gRPC (p50/p99, 1-8 callers), peak RSS, cold start, binary size (docs/PERFORMANCE.md).
+	$(GO) run ./test/bench/loadgen
 
 clean: ## Remove build outputs.
 	rm -rf bin dist _output

@@ -514,18 +514,3 @@ func TestClusterName(t *testing.T) {
 		})
 	}
 }
-
-// BenchmarkRunFunction measures RunFunction on the full example with every
-// resource observed (the steady state a hub reconciles every minute).
-func BenchmarkRunFunction(b *testing.B) {
-	rounds := converge(b, fullParams, 8)
-	req := newRequest("bench", fullParams, simulate(last(rounds)))
-	fn := NewFunction(nopLogger())
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := fn.RunFunction(b.Context(), req); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

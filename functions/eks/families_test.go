@@ -441,22 +441,6 @@ func TestClusterName(t *testing.T) {
 	}
 }
 
-// BenchmarkRunFunction measures RunFunction on the full example with every
-// resource observed (the steady state a hub reconciles every minute).
-func BenchmarkRunFunction(b *testing.B) {
-	t := &testing.T{}
-	rounds := converge(t, fullParams, 8)
-	req := newRequest("bench", fullParams, simulate(rounds[len(rounds)-1]))
-	fn := NewFunction(nopLogger())
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := fn.RunFunction(b.Context(), req); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // TestArgoCDAccess: with argocd.enabled the hub's Argo CD role may assume a
 // per-cluster role granted cluster admin; the spoke is published in the
 // pipeline context for function-argocd once reachable.

@@ -291,7 +291,7 @@ func simulate(rsp *fnv1.RunFunctionResponse) map[string]*fnv1.Resource {
 }
 
 // converge renders until ResourcesReady is True and returns each round's response.
-func converge(t *testing.T, params string, maxRounds int) []*fnv1.RunFunctionResponse {
+func converge(t testing.TB, params string, maxRounds int) []*fnv1.RunFunctionResponse {
 	t.Helper()
 	var rounds []*fnv1.RunFunctionResponse
 	var observed map[string]*fnv1.Resource
