@@ -136,7 +136,7 @@ func (c *CLI) serve(ctx context.Context, log Logger, fn Function, creds credenti
 		metrics.InitializeMetrics(srv)
 		ms := &http.Server{Addr: c.MetricsAddress, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 30 * time.Second}
 		go func() { _ = ms.ListenAndServe() }() //nolint:errcheck // Metrics are best effort, as in function-sdk-go.
-		defer ms.Close()                         //nolint:errcheck // Closing on the way out.
+		defer ms.Close()                        //nolint:errcheck // Closing on the way out.
 	}
 
 	stopped := make(chan struct{})
