@@ -14,7 +14,7 @@ XPKG_ARCHES   ?= amd64,arm64
 XPKG_REGISTRY ?= xpkg.crossplane.io/devsecops
 VERSION       ?= v0.1.0
 
-.PHONY: help render test test-unit generate check-generate build xpkg xpkg-push bench lint clean
+.PHONY: fuzz help render test test-unit generate check-generate build xpkg xpkg-push bench lint clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,13 @@ xpkg-push: ## Push dist/ to $(XPKG_REGISTRY) as $(VERSION): functions as multi-p
 
 bench: ## One table, a row per function: RunFunction in-process, its floor, over gRPC (p50/p99, 1-8 callers), peak RSS, cold start, binary size (docs/PERFORMANCE.md).
 	$(GO) run ./test/bench/loadgen
+
+FUZZTIME ?= 60s
+fuzz: ## Fuzz every function's RunFunction for FUZZTIME each (go test runs the seeds on every make test).
+	@for f in $(FUNCTIONS); do \
+		echo "fuzzing function-$$f for $(FUZZTIME)"; \
+		$(GO) test ./functions/$$f -run '^$$' -fuzz '^FuzzRunFunction$$' -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 clean: ## Remove build outputs.
 	rm -rf bin dist _output
