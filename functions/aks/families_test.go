@@ -485,7 +485,7 @@ func TestDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 200 {
+	for i := range 1000 {
 		b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(run(t, req))
 		if !bytes.Equal(first, b) {
 			t.Fatalf("run %d differs from the first", i)

@@ -248,7 +248,7 @@ func golden(t *testing.T, path string, obj any) {
 func TestDeterministic(t *testing.T) {
 	req := newRequest(t, ready(), nil)
 	first, _ := proto.MarshalOptions{Deterministic: true}.Marshal(run(t, req))
-	for i := range 200 {
+	for i := range 1000 {
 		b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(run(t, req))
 		if !bytes.Equal(first, b) {
 			t.Fatalf("run %d differs", i)
