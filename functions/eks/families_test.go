@@ -375,6 +375,10 @@ func TestWarnings(t *testing.T) {
 			params: `{"region":"eu-west-1","kubernetesVersion":"1.33"}`,
 			want:   []string{"spec.parameters.kubernetesVersion: 1.33 is in EKS extended support (extra cost per cluster hour) until 2027-07-29; upgrade to 1.35"},
 		},
+		"NewerThanCalendar": {
+			params: `{"region":"eu-west-1","kubernetesVersion":"1.36"}`,
+			want:   []string{"spec.parameters.kubernetesVersion: 1.36 is newer than this function's EKS calendar (as of 2026-12-04); EKS rejects the cluster if it does not offer it yet, 1.35 is known to work"},
+		},
 		"SpotWithOneType": {
 			params: `{"region":"eu-west-1","nodeGroups":[{"name":"spot","capacityType":"SPOT"}]}`,
 			want:   []string{"spec.parameters.nodeGroups[0].instanceTypes: a SPOT node group with one instance type is interrupted often; list several types"},

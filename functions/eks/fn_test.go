@@ -139,9 +139,9 @@ func TestBadInput(t *testing.T) {
 			params: `{"region":"eu-west-1","kubernetesVersion":"1.29"}`,
 			want:   `spec.parameters.kubernetesVersion: EKS no longer accepts 1.29 (extended support ended 2026-03-23); use one of 1.32, 1.33, 1.34, 1.35`,
 		},
-		"VersionUnknown": {
-			params: `{"region":"eu-west-1","kubernetesVersion":"1.99"}`,
-			want:   `spec.parameters.kubernetesVersion: "1.99" is not a Kubernetes version this function knows EKS to offer (calendar as of 2026-12-04); use one of 1.32, 1.33, 1.34, 1.35`,
+		"VersionOlderThanCalendar": {
+			params: `{"region":"eu-west-1","kubernetesVersion":"1.20"}`,
+			want:   `spec.parameters.kubernetesVersion: EKS no longer accepts 1.20 (older than every version on its calendar as of 2026-12-04); use one of 1.32, 1.33, 1.34, 1.35`,
 		},
 		"PublicEndpointWithoutCIDRs": {
 			params: `{"region":"eu-west-1","endpointAccess":{"public":true}}`,

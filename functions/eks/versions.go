@@ -100,7 +100,14 @@ func checkVersion(minor string) (warning string, err error) {
 		return "", fmt.Errorf("spec.parameters.kubernetesVersion: EKS no longer accepts %s (extended support ended %s); use one of %s",
 			minor, v.extendedEnd, accepted)
 	default:
-		return "", fmt.Errorf("spec.parameters.kubernetesVersion: %q is not a Kubernetes version this function knows EKS to offer (calendar as of %s); use one of %s",
+		// Newer than the calendar: EKS may well offer it by now, but this
+		// release of the function cannot tell; EKS itself rejects a version
+		// it does not offer, in the Cluster's status.
+		if minorNumber(minor) > minorNumber(eksCalendar[len(eksCalendar)-1].minor) {
+			return fmt.Sprintf("spec.parameters.kubernetesVersion: %s is newer than this function's EKS calendar (as of %s); EKS rejects the cluster if it does not offer it yet, %s is known to work",
+				minor, calendarAsOf, newestVersion()), nil
+		}
+		return "", fmt.Errorf("spec.parameters.kubernetesVersion: EKS no longer accepts %s (older than every version on its calendar as of %s); use one of %s",
 			minor, calendarAsOf, accepted)
 	}
 }
