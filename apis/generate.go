@@ -60,5 +60,13 @@ var Generation = xrdgen.Config{
 			ClaimPlural: "aksclusters",
 			Scope:       xrdgen.ScopeLegacyCluster,
 		},
+		{
+			Group:       "infrastructure.devsecops",
+			Kind:        "XPlatform",
+			Plural:      "xplatforms",
+			ClaimKind:   "Platform",
+			ClaimPlural: "platforms",
+			Scope:       xrdgen.ScopeLegacyCluster,
+		},
 	},
 }
