@@ -173,6 +173,10 @@ func (s *Simulator) Simulate(objs []*Object) ([]*Object, error) {
 	observed := map[*Object]bool{}
 	for _, i := range observeOrder(out) {
 		o := out[i]
+		if o.GroupVersionKind().Group == GroupOwnXRs {
+			simulateOwnXR(o)
+			continue
+		}
 		if !IsManaged(o) {
 			continue
 		}
