@@ -14,7 +14,7 @@ XPKG_ARCHES   ?= amd64,arm64
 XPKG_REGISTRY ?= xpkg.crossplane.io/devsecops
 VERSION       ?= v0.1.0
 
-.PHONY: fuzz help render test test-unit generate check-generate build xpkg xpkg-push bench lint clean
+.PHONY: e2e fuzz help render test test-unit generate check-generate build xpkg xpkg-push bench lint clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ test: ## Every test: unit, generated-file staleness, render + validate + converg
 	$(GO) vet ./...
 	$(GO) test $(GOTEST_FLAGS) ./...
 	cd test/argocdcompat && $(GO) test $(GOTEST_FLAGS) ./...
+
+E2E_TIMEOUT ?= 45m
+e2e: ## End to end on a real hub (root; builds kube-apiserver, etcd, Crossplane): packages installed from a registry, the roadmap claim applied, Ready, deleted.
+	PLATFORM_E2E=1 $(GO) test -timeout $(E2E_TIMEOUT) -count=1 -v -run TestEKSClaimOnARealHub ./test/e2e/
 
 test-unit: ## Unit tests only (no crank).
 	$(GO) test $(GOTEST_FLAGS) ./apis/... ./internal/... ./functions/...
