@@ -12,7 +12,6 @@ import (
 	rdsv1beta3 "github.com/upbound/provider-aws/v2/apis/cluster/rds/v1beta3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/devsecops/platform-functions/internal/compose"
 )
@@ -198,29 +197,10 @@ func (p *platform) usages(set *compose.Set) {
 		{nameUsageSubnetsEKS, nameDBSubnetGroup, rdsv1beta1.CRDGroupVersion.String(), rdsv1beta1.SubnetGroup_Kind},
 		{nameUsageSGEKS, nameDBSecurityGroup, ec2v1beta1.CRDGroupVersion.String(), ec2v1beta1.SecurityGroup_Kind},
 	} {
-		set.AddReadyWhenObserved(u.name, clusterUsage(
-			ref("infrastructure.devsecops/v1alpha1", "XEKSCluster", nameEKS),
-			ref(u.apiVersion, u.kind, u.by)))
+		set.AddReadyWhenObserved(u.name, compose.ClusterUsage(
+			compose.UsageRef("infrastructure.devsecops/v1alpha1", "XEKSCluster", nameEKS),
+			compose.UsageRef(u.apiVersion, u.kind, u.by)))
 	}
-}
-
-func ref(apiVersion, kind, component string) map[string]any {
-	return map[string]any{
-		"apiVersion": apiVersion,
-		"kind":       kind,
-		"resourceSelector": map[string]any{
-			"matchControllerRef": true,
-			"matchLabels":        map[string]any{compose.LabelComponent: component},
-		},
-	}
-}
-
-func clusterUsage(of, by map[string]any) *unstructured.Unstructured {
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "protection.crossplane.io/v1beta1",
-		"kind":       "ClusterUsage",
-		"spec":       map[string]any{"of": of, "by": by, "replayDeletion": true},
-	}}
 }
 
 // observedStrings is a string list of an observed resource, or nil.
