@@ -349,6 +349,9 @@ func TestRoadmapSpokeConverges(t *testing.T) {
 		"Role": 5, "Policy": 2, "RolePolicyAttachment": 10, "Key": 1, "Alias": 1, "AccessPolicyAssociation": 1,
 		"Cluster": 1, "Addon": 4, "LaunchTemplate": 1, "NodeGroup": 1, "OpenIDConnectProvider": 1,
 		"PodIdentityAssociation": 1, "AccessEntry": 2, "Queue": 1, "QueuePolicy": 1, "Rule": 4, "Target": 4, "Tag": 1,
+		// The cluster used by 1 node group and 4 add-ons; 2 cluster role
+		// attachments used by the cluster.
+		"ClusterUsage": 7,
 	}
 	if diff := cmp.Diff(want, countKinds(last)); diff != "" {
 		t.Errorf("kinds of the converged spoke: -want +got:\n%s", diff)
@@ -411,3 +414,49 @@ func TestFirstRender(t *testing.T) {
 }
 
 func nopLogger() logging.Logger { return logging.NewNopLogger() }
+
+// TestUsagesOrderDeletion: the ClusterUsages keep the cluster until its node
+// groups and add-ons are gone and the cluster role's attachments until the
+// cluster is gone; none is composed before both its resources exist.
+func TestUsagesOrderDeletion(t *testing.T) {
+	rounds := converge(t, roadmapParams, 8)
+	for _, n := range desiredNames(rounds[0]) {
+		if strings.HasPrefix(n, "usage-") {
+			t.Errorf("first render composes %s before anything exists", n)
+		}
+	}
+	sel := func(apiVersion, kind, component string) map[string]any {
+		return map[string]any{"apiVersion": apiVersion, "kind": kind, "resourceSelector": map[string]any{
+			"matchControllerRef": true, "matchLabels": map[string]any{"infrastructure.devsecops/component": component}}}
+	}
+	cluster := sel("eks.aws.upbound.io/v1beta2", "Cluster", "cluster")
+	want := map[string][2]map[string]any{ // name: of, by
+		"usage-cluster-by-nodegroup-system":                           {cluster, sel("eks.aws.upbound.io/v1beta2", "NodeGroup", "nodegroup-system")},
+		"usage-cluster-by-addon-coredns":                              {cluster, sel("eks.aws.upbound.io/v1beta1", "Addon", "addon-coredns")},
+		"usage-cluster-by-addon-kube-proxy":                           {cluster, sel("eks.aws.upbound.io/v1beta1", "Addon", "addon-kube-proxy")},
+		"usage-cluster-by-addon-vpc-cni":                              {cluster, sel("eks.aws.upbound.io/v1beta1", "Addon", "addon-vpc-cni")},
+		"usage-cluster-by-addon-eks-pod-identity-agent":               {cluster, sel("eks.aws.upbound.io/v1beta1", "Addon", "addon-eks-pod-identity-agent")},
+		"usage-role-cluster-attach-AmazonEKSClusterPolicy-by-cluster": {sel("iam.aws.upbound.io/v1beta1", "RolePolicyAttachment", "role-cluster-attach-AmazonEKSClusterPolicy"), cluster},
+		"usage-role-cluster-attach-cluster-encryption-by-cluster":     {sel("iam.aws.upbound.io/v1beta1", "RolePolicyAttachment", "role-cluster-attach-cluster-encryption"), cluster},
+	}
+	got := map[string][2]map[string]any{}
+	for n, r := range rounds[len(rounds)-1].GetDesired().GetResources() {
+		m := r.GetResource().AsMap()
+		if m["kind"] != "ClusterUsage" {
+			continue
+		}
+		if m["apiVersion"] != "protection.crossplane.io/v1beta1" {
+			t.Errorf("%s: apiVersion %v", n, m["apiVersion"])
+		}
+		spec, _ := m["spec"].(map[string]any)
+		if spec["replayDeletion"] != true {
+			t.Errorf("%s: replayDeletion %v, want true", n, spec["replayDeletion"])
+		}
+		of, _ := spec["of"].(map[string]any)
+		by, _ := spec["by"].(map[string]any)
+		got[n] = [2]map[string]any{of, by}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ClusterUsages (name: of, by) -want +got:\n%s", diff)
+	}
+}

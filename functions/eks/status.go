@@ -19,6 +19,7 @@ func (s *spoke) compose(observed compose.Observed) *compose.Set {
 	s.argoCDAccess(set)
 	s.nodeGroups(set, observed)
 	s.karpenterPrereqs(set, observed)
+	s.usages(set, observed)
 	return set
 }
 
