@@ -29,7 +29,7 @@ test: ## Every test: unit, generated-file staleness, render + validate + converg
 	cd test/argocdcompat && $(GO) test $(GOTEST_FLAGS) ./...
 
 E2E_TIMEOUT ?= 45m
-e2e: ## End to end on a real hub (root; builds kube-apiserver, etcd, Crossplane): packages installed from a registry, the roadmap claim applied, Ready, deleted.
+e2e: ## End to end on a real hub (Linux; builds kube-apiserver, etcd, Crossplane): packages installed from a registry, the roadmap claim applied, Ready, deleted.
 	PLATFORM_E2E=1 $(GO) test -timeout $(E2E_TIMEOUT) -count=1 -v -run TestEKSClaimOnARealHub ./test/e2e/
 
 test-unit: ## Unit tests only (no crank).

@@ -12,6 +12,7 @@
 //
 //	make e2e    # PLATFORM_E2E=1 go test ./test/e2e/ -v
 //
-// Without PLATFORM_E2E the test skips: it needs root (a private mount
-// namespace for the hub's hosts file) and builds a control plane.
+// Without PLATFORM_E2E the test skips: it builds a control plane and needs a
+// private mount namespace for the hub's hosts file (root, or unprivileged
+// user namespaces; CheckNamespaces says which is missing).
 package e2e

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,6 +56,9 @@ func TestEKSClaimOnARealHub(t *testing.T) {
 	if os.Getenv(EnvE2E) == "" {
 		t.Skipf("the end-to-end hub test runs with %s=1 (make e2e)", EnvE2E)
 	}
+	if err := CheckNamespaces(); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	root, err := xpkg.FindRoot(".")
@@ -87,7 +91,7 @@ func TestEKSClaimOnARealHub(t *testing.T) {
 	ts := tailscaletest.NewServer(time.Now)
 	t.Cleanup(ts.Close)
 
-	fnNames := slices.Sorted(mapsKeys(b.Functions))
+	fnNames := slices.Sorted(maps.Keys(b.Functions))
 	start = time.Now()
 	hub, err := StartHub(ctx, filepath.Join(dir, "hub"), b.Bins, fnNames)
 	t.Cleanup(func() {
@@ -178,6 +182,11 @@ func workDir(t *testing.T, root string) string {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
+			logs, _ := filepath.Glob(filepath.Join(dir, "hub", "*.log"))
+			for _, l := range logs {
+				p := &proc{name: filepath.Base(l), log: l}
+				t.Logf("last lines of %s:\n%s", l, p.tail(25))
+			}
 			t.Logf("kept the hub's data and logs in %s (one .log per process under hub/)", dir)
 			return
 		}
@@ -191,16 +200,6 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func toUnstructured(t *testing.T, v any) *unstructured.Unstructured {
@@ -347,7 +346,7 @@ func waitCondition(ctx context.Context, t *testing.T, h *Hub, gvk schema.GroupVe
 	if err := poll(ctx, fmt.Sprintf("%s %s %s=True", gvk.Kind, name, typ), time.Second/2, func() (bool, error) {
 		var err error
 		o, err = h.Get(ctx, gvk, ns, name)
-		return o != nil && Condition(o, typ) == "True", err
+		return o != nil && harness.ConditionStatus(o, typ) == "True", err
 	}); err != nil {
 		t.Fatalf("%v (%s)", err, h.describe(ctx, gvk, ns, name))
 	}
@@ -402,8 +401,7 @@ type identities struct {
 	goldenXR, xr string
 	// golden is the golden name of each composition resource name.
 	golden map[string]string
-	// replacer rewrites golden names into the hub's.
-	mu       sync.Mutex
+	// toHub maps golden names to the hub's; replacer rewrites them.
 	toHub    map[string]string
 	replacer *strings.Replacer
 }
@@ -418,8 +416,6 @@ func newIdentities(goldenXR *unstructured.Unstructured, composed map[string]*uns
 
 // learn records the hub name of a composed resource.
 func (ids *identities) learn(o *unstructured.Unstructured) {
-	ids.mu.Lock()
-	defer ids.mu.Unlock()
 	if g := ids.golden[harness.ResourceName(o)]; g != "" && ids.toHub[g] != o.GetName() {
 		ids.toHub[g] = o.GetName()
 		ids.replacer = nil
@@ -428,8 +424,6 @@ func (ids *identities) learn(o *unstructured.Unstructured) {
 
 // toHubNames rewrites the golden names in s into the hub's.
 func (ids *identities) toHubNames(s string) string {
-	ids.mu.Lock()
-	defer ids.mu.Unlock()
 	if ids.replacer == nil {
 		var pairs []string
 		for g, h := range ids.toHub {
@@ -468,13 +462,13 @@ func converge(ctx context.Context, t *testing.T, h *Hub, sim *harness.Simulator,
 		if xr, err = h.Get(ctx, xrGVK, "", xr.GetName()); err != nil || xr == nil {
 			return false, err
 		}
-		if Condition(xr, "Ready") == "True" {
+		if harness.ConditionStatus(xr, "Ready") == "True" {
 			return true, nil
 		}
 		var pending []*unstructured.Unstructured
 		for _, o := range composedResources(ctx, t, h, xr) {
 			ids.learn(o)
-			if harness.IsManaged(o) && Condition(o, "Ready") != "True" {
+			if harness.IsManaged(o) && harness.ConditionStatus(o, "Ready") != "True" {
 				pending = append(pending, o)
 			}
 		}
@@ -631,7 +625,7 @@ func subset(want, got any, path string) []string {
 			return []string{fmt.Sprintf("%s: want an object, got %v", path, got)}
 		}
 		var out []string
-		keys := slices.Sorted(mapsKeys(w))
+		keys := slices.Sorted(maps.Keys(w))
 		for _, k := range keys {
 			out = append(out, subset(w[k], g[k], path+"."+k)...)
 		}
@@ -662,7 +656,7 @@ func checkClaim(ctx context.Context, t *testing.T, h *Hub, claim, xr, goldenXR *
 	if err := poll(ctx, "the claim to be Ready", time.Second/2, func() (bool, error) {
 		var err error
 		c, err = h.Get(ctx, claimGVK, claim.GetNamespace(), claim.GetName())
-		return c != nil && Condition(c, "Ready") == "True" && Condition(c, "Synced") == "True", err
+		return c != nil && harness.ConditionStatus(c, "Ready") == "True" && harness.ConditionStatus(c, "Synced") == "True", err
 	}); err != nil {
 		t.Fatalf("%v (%s)", err, h.describe(ctx, claimGVK, claim.GetNamespace(), claim.GetName()))
 	}
@@ -682,7 +676,7 @@ func checkClaim(ctx context.Context, t *testing.T, h *Hub, claim, xr, goldenXR *
 	}
 	// The conditions the functions write reach the claim.
 	for _, typ := range []string{"ResourcesReady", "ArgoCDRegistered", "TailscaleAuthKey"} {
-		if s := Condition(c, typ); s != "True" {
+		if s := harness.ConditionStatus(c, typ); s != "True" {
 			t.Errorf("claim condition %s is %q, want True (%s)", typ, s, h.describe(ctx, claimGVK, c.GetNamespace(), c.GetName()))
 		}
 	}
@@ -734,7 +728,16 @@ func deleteClaim(ctx context.Context, t *testing.T, h *Hub, claim, xr *unstructu
 	for _, o := range composed {
 		kinds[o.GroupVersionKind()] = true
 	}
-	var wg sync.WaitGroup
+	var (
+		wg       sync.WaitGroup
+		watchers []watch.Interface
+	)
+	defer func() {
+		for _, w := range watchers {
+			w.Stop()
+		}
+		wg.Wait()
+	}()
 	for gvk := range kinds {
 		r, err := h.Resource(gvk, "")
 		if err != nil {
@@ -744,6 +747,7 @@ func deleteClaim(ctx context.Context, t *testing.T, h *Hub, claim, xr *unstructu
 		if err != nil {
 			t.Fatal(err)
 		}
+		watchers = append(watchers, w)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -758,7 +762,6 @@ func deleteClaim(ctx context.Context, t *testing.T, h *Hub, claim, xr *unstructu
 				mu.Unlock()
 			}
 		}()
-		defer w.Stop()
 	}
 
 	r, err := h.Resource(claimGVK, claim.GetNamespace())
@@ -830,7 +833,7 @@ func deleteClaim(ctx context.Context, t *testing.T, h *Hub, claim, xr *unstructu
 
 func valuesOf(m map[string]*unstructured.Unstructured) []*unstructured.Unstructured {
 	out := make([]*unstructured.Unstructured, 0, len(m))
-	for _, k := range slices.Sorted(mapsKeys(m)) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[k])
 	}
 	return out

@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/devsecops/platform-functions/test/harness"
 )
 
 // Crossplane package kinds.
@@ -142,7 +144,7 @@ func (h *Hub) waitPackage(ctx context.Context, gvk schema.GroupVersionKind, name
 		if err != nil || o == nil {
 			return false, err
 		}
-		return Condition(o, "Installed") == "True" && Condition(o, "Healthy") == "True", nil
+		return harness.ConditionStatus(o, "Installed") == "True" && harness.ConditionStatus(o, "Healthy") == "True", nil
 	})
 	if err != nil {
 		return fmt.Errorf("%w (%s)", err, h.describe(ctx, gvk, "", name))
@@ -162,17 +164,4 @@ func (h *Hub) describe(ctx context.Context, gvk schema.GroupVersionKind, ns, nam
 	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
 	b, _ := json.Marshal(conds)
 	return gvk.Kind + " " + name + " conditions " + string(b)
-}
-
-// Condition returns the status of an object's condition of type typ, or "".
-func Condition(o *unstructured.Unstructured, typ string) string {
-	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
-	for _, c := range conds {
-		m, ok := c.(map[string]any)
-		if ok && m["type"] == typ {
-			s, _ := m["status"].(string)
-			return s
-		}
-	}
-	return ""
 }

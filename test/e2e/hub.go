@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -219,8 +220,30 @@ func serviceNames(svc string) []string {
 // withHosts wraps a command so it runs in a private mount namespace with
 // the hub's hosts file over /etc/hosts.
 func (h *Hub) withHosts(bin string, args ...string) (string, []string) {
-	return "unshare", append([]string{"--mount", "--propagation", "private", "--",
-		"sh", "-c", `mount --bind "$0" /etc/hosts && exec "$@"`, h.hosts, bin}, args...)
+	wrapped := append(unshareArgs(), "--", "sh", "-c", `mount --bind "$0" /etc/hosts && exec "$@"`, h.hosts, bin)
+	return "unshare", append(wrapped, args...)
+}
+
+// unshareArgs are the flags of a private mount namespace: as root, the
+// machine's user namespace; otherwise a user namespace of its own mapping
+// the caller to root, where that is allowed.
+func unshareArgs() []string {
+	a := []string{"--mount", "--propagation", "private"}
+	if os.Geteuid() != 0 {
+		a = append([]string{"--user", "--map-root-user"}, a...)
+	}
+	return a
+}
+
+// CheckNamespaces reports whether this machine lets the hub bind-mount its
+// hosts file in a private mount namespace, with the reason if not.
+func CheckNamespaces() error {
+	args := append(unshareArgs(), "--", "sh", "-c", "mount --bind /etc/hosts /etc/hosts")
+	out, err := exec.Command("unshare", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("the hub needs a private mount namespace (unshare %s) to give Crossplane and the API server its hosts file: %w: %s; run as root or where user namespaces are allowed", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 func (h *Hub) start(name string, env []string, bin string, args ...string) (*proc, error) {
