@@ -6,13 +6,13 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/devsecops/platform-functions/functions/argocd/input/v1beta1"
 	"github.com/devsecops/platform-functions/internal/compose"
 	"github.com/devsecops/platform-functions/internal/spoke"
+	"github.com/devsecops/platform-functions/internal/xr"
 )
 
 // ConditionRegistered is the XR condition saying whether the spoke is
@@ -42,11 +42,9 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	rsp := response.To(req, response.DefaultTTL)
 
 	in := &v1beta1.Input{}
-	if req.GetInput() != nil {
-		if err := request.GetInput(req, in); err != nil {
-			response.Fatal(rsp, fmt.Errorf("cannot read the function input (argocd.fn.devsecops.io/v1beta1 Input): %w", err))
-			return rsp, nil
-		}
+	if err := xr.ReadInput(req, in, "argocd.fn.devsecops.io/v1beta1"); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
 	}
 	if in.Namespace == "" {
 		in.Namespace = defaultNamespace
@@ -73,9 +71,9 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	observed := state.Observed
-	oxr, err := request.GetObservedCompositeResource(req)
+	oxr, err := xr.ReadObserved(req, "composite resource")
 	if err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot read the observed composite resource: %w", err))
+		response.Fatal(rsp, err)
 		return rsp, nil
 	}
 

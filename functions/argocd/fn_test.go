@@ -25,7 +25,7 @@ import (
 	"github.com/devsecops/platform-functions/internal/spoke"
 )
 
-const xr = `{"apiVersion":"infrastructure.devsecops/v1alpha1","kind":"XEKSCluster","metadata":{"name":"eks-spoke-x1y2z"},"spec":{"parameters":{"region":"eu-west-1"}}}`
+const xrJSON = `{"apiVersion":"infrastructure.devsecops/v1alpha1","kind":"XEKSCluster","metadata":{"name":"eks-spoke-x1y2z"},"spec":{"parameters":{"region":"eu-west-1"}}}`
 
 // ready is an EKS spoke whose endpoint and CA are observed.
 func ready() *spoke.Cluster {
@@ -45,7 +45,7 @@ func newRequest(t *testing.T, c *spoke.Cluster, observed map[string]*fnv1.Resour
 	req := &fnv1.RunFunctionRequest{
 		Meta:     &fnv1.RequestMeta{Tag: "t"},
 		Input:    resource.MustStructObject(in),
-		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(xr)}, Resources: observed},
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(xrJSON)}, Resources: observed},
 	}
 	if c != nil {
 		rsp := &fnv1.RunFunctionResponse{}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/devsecops/platform-functions/apis/v1alpha1"
@@ -36,16 +35,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	rsp := response.To(req, response.DefaultTTL)
 
 	in := &v1beta1.Input{}
-	if req.GetInput() != nil {
-		if err := request.GetInput(req, in); err != nil {
-			response.Fatal(rsp, fmt.Errorf("cannot read the function input (platform.fn.devsecops.io/v1beta1 Input): %w", err))
-			return rsp, nil
-		}
+	if err := xr.ReadInput(req, in, "platform.fn.devsecops.io/v1beta1"); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
 	}
 
-	oxr, err := request.GetObservedCompositeResource(req)
+	oxr, err := xr.ReadObserved(req, "XPlatform")
 	if err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot read the observed XPlatform: %w", err))
+		response.Fatal(rsp, err)
 		return rsp, nil
 	}
 	params := v1alpha1.PlatformParameters{}

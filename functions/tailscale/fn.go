@@ -68,17 +68,15 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	rsp := response.To(req, response.DefaultTTL)
 
 	in := &v1beta1.Input{}
-	if req.GetInput() != nil {
-		if err := request.GetInput(req, in); err != nil {
-			response.Fatal(rsp, fmt.Errorf("cannot read the function input (tailscale.fn.devsecops.io/v1beta1 Input): %w", err))
-			return rsp, nil
-		}
+	if err := xr.ReadInput(req, in, "tailscale.fn.devsecops.io/v1beta1"); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
 	}
 	defaultInput(in)
 
-	oxr, err := request.GetObservedCompositeResource(req)
+	oxr, err := xr.ReadObserved(req, "composite resource")
 	if err != nil {
-		response.Fatal(rsp, fmt.Errorf("cannot read the observed composite resource: %w", err))
+		response.Fatal(rsp, err)
 		return rsp, nil
 	}
 	log = log.WithValues("xr", oxr.Resource.GetName())
