@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
+	"github.com/devsecops/platform-functions/internal/fntest"
 	spokectx "github.com/devsecops/platform-functions/internal/spoke"
 )
 
@@ -63,41 +64,41 @@ func selector(component string) map[string]any {
 func TestNetwork(t *testing.T) {
 	rsp := run(t, newRequest("n", roadmapParams, nil))
 	for name, want := range map[string]string{"resource-group": "rg-aks-spoke", "vnet": "vnet-aks-spoke", "subnet-nodes": "snet-nodes"} {
-		if got := jsonOf(t, field(t, rsp, name, "metadata.annotations")); got != `{"crossplane.io/external-name":"`+want+`"}` {
+		if got := fntest.JSON(t, fntest.Field(t, rsp, name, "metadata.annotations")); got != `{"crossplane.io/external-name":"`+want+`"}` {
 			t.Errorf("%s: external name %s, want %s", name, got, want)
 		}
 	}
-	if got := field(t, rsp, "resource-group", "spec.forProvider"); jsonOf(t, got) != `{"location":"westeurope","tags":{"devsecops-component":"resource-group","devsecops-spoke":"aks-spoke","managed-by":"crossplane"}}` {
-		t.Errorf("resource group %s", jsonOf(t, got))
+	if got := fntest.Field(t, rsp, "resource-group", "spec.forProvider"); fntest.JSON(t, got) != `{"location":"westeurope","tags":{"devsecops-component":"resource-group","devsecops-spoke":"aks-spoke","managed-by":"crossplane"}}` {
+		t.Errorf("resource group %s", fntest.JSON(t, got))
 	}
 	if diff := cmp.Diff(map[string]any{
 		"addressSpace": []any{"10.1.0.0/16"}, "location": "westeurope", "resourceGroupNameSelector": selector("resource-group"),
 		"tags": map[string]any{"devsecops-component": "vnet", "devsecops-spoke": "aks-spoke", "managed-by": "crossplane"},
-	}, field(t, rsp, "vnet", "spec.forProvider")); diff != "" {
+	}, fntest.Field(t, rsp, "vnet", "spec.forProvider")); diff != "" {
 		t.Errorf("vnet: -want +got:\n%s", diff)
 	}
 	if diff := cmp.Diff(map[string]any{
 		"addressPrefixes": []any{"10.1.0.0/18"}, "defaultOutboundAccessEnabled": false,
 		"resourceGroupNameSelector": selector("resource-group"), "virtualNetworkNameSelector": selector("vnet"),
-	}, field(t, rsp, "subnet-nodes", "spec.forProvider")); diff != "" {
+	}, fntest.Field(t, rsp, "subnet-nodes", "spec.forProvider")); diff != "" {
 		t.Errorf("subnet: -want +got:\n%s", diff)
 	}
 	// Upjet's non-omitempty initProvider lists are not sent empty.
-	if got := field(t, rsp, "subnet-nodes", "spec.initProvider"); got != nil {
+	if got := fntest.Field(t, rsp, "subnet-nodes", "spec.initProvider"); got != nil {
 		t.Errorf("subnet initProvider %v", got)
 	}
 
 	full := run(t, newRequest("full", fullParams, nil))
-	if got := field(t, full, "subnet-nodes", "spec.forProvider.addressPrefixes"); jsonOf(t, got) != `["10.30.0.0/17"]` {
+	if got := fntest.Field(t, full, "subnet-nodes", "spec.forProvider.addressPrefixes"); fntest.JSON(t, got) != `["10.30.0.0/17"]` {
 		t.Errorf("explicit node subnet %v", got)
 	}
-	if got := jsonOf(t, field(t, full, "resource-group", "metadata.annotations")); got != `{"crossplane.io/external-name":"rg-platform-prod-neu1"}` {
+	if got := fntest.JSON(t, fntest.Field(t, full, "resource-group", "metadata.annotations")); got != `{"crossplane.io/external-name":"rg-platform-prod-neu1"}` {
 		t.Errorf("resource group name %s", got)
 	}
-	if got := field(t, full, "vnet", "spec.providerConfigRef.name"); got != "azure-prod" {
+	if got := fntest.Field(t, full, "vnet", "spec.providerConfigRef.name"); got != "azure-prod" {
 		t.Errorf("XR providerConfigName must win over the input: %v", got)
 	}
-	if got := field(t, full, "vnet", "spec.forProvider.tags"); !hasAll(got, map[string]any{"environment": "prod", "managed-by": "platform-team"}) {
+	if got := fntest.Field(t, full, "vnet", "spec.forProvider.tags"); !hasAll(got, map[string]any{"environment": "prod", "managed-by": "platform-team"}) {
 		t.Errorf("XR tags must win over default tags: %v", got)
 	}
 }
@@ -107,7 +108,7 @@ func TestNetwork(t *testing.T) {
 // stable GUID.
 func TestControlPlaneIdentity(t *testing.T) {
 	rsp := run(t, newRequest("id", roadmapParams, nil))
-	if got := field(t, rsp, "identity-control-plane", "spec.forProvider.name"); got != "id-aks-spoke-control-plane" {
+	if got := fntest.Field(t, rsp, "identity-control-plane", "spec.forProvider.name"); got != "id-aks-spoke-control-plane" {
 		t.Errorf("identity name %v", got)
 	}
 	if _, ok := rsp.GetDesired().GetResources()[nameControlPlaneNetwork]; ok {
@@ -124,7 +125,7 @@ func TestControlPlaneIdentity(t *testing.T) {
 		"scope":                        subnet,
 		"skipServicePrincipalAadCheck": true,
 	}
-	if diff := cmp.Diff(want, field(t, rsp, nameControlPlaneNetwork, "spec.forProvider")); diff != "" {
+	if diff := cmp.Diff(want, fntest.Field(t, rsp, nameControlPlaneNetwork, "spec.forProvider")); diff != "" {
 		t.Errorf("role assignment: -want +got:\n%s", diff)
 	}
 }
@@ -179,24 +180,24 @@ func TestCluster(t *testing.T) {
 		"tags":                            map[string]any{"devsecops-component": "cluster", "devsecops-spoke": "aks-spoke", "managed-by": "crossplane"},
 		"workloadIdentityEnabled":         true,
 	}
-	if diff := cmp.Diff(want, field(t, rsp, "cluster", "spec.forProvider")); diff != "" {
+	if diff := cmp.Diff(want, fntest.Field(t, rsp, "cluster", "spec.forProvider")); diff != "" {
 		t.Errorf("cluster forProvider: -want +got:\n%s", diff)
 	}
-	if got := jsonOf(t, field(t, rsp, "cluster", "spec.writeConnectionSecretToRef")); got != `{"name":"aks-spoke-x1y2z-kubeconfig","namespace":"crossplane-system"}` {
+	if got := fntest.JSON(t, fntest.Field(t, rsp, "cluster", "spec.writeConnectionSecretToRef")); got != `{"name":"aks-spoke-x1y2z-kubeconfig","namespace":"crossplane-system"}` {
 		t.Errorf("connection secret %s", got)
 	}
-	if got := field(t, rsp, "cluster", "spec.initProvider"); got != nil {
+	if got := fntest.Field(t, rsp, "cluster", "spec.initProvider"); got != nil {
 		t.Errorf("initProvider without autoscaling: %v", got)
 	}
 
 	full := last(converge(t, fullParams, 8))
-	if got := jsonOf(t, field(t, full, "cluster", "spec.forProvider.networkProfile")); got != `{"dnsServiceIp":"172.22.0.10","loadBalancerSku":"standard","networkDataPlane":"azure","networkPlugin":"azure","outboundType":"loadBalancer","serviceCidr":"172.22.0.0/16"}` {
+	if got := fntest.JSON(t, fntest.Field(t, full, "cluster", "spec.forProvider.networkProfile")); got != `{"dnsServiceIp":"172.22.0.10","loadBalancerSku":"standard","networkDataPlane":"azure","networkPlugin":"azure","outboundType":"loadBalancer","serviceCidr":"172.22.0.0/16"}` {
 		t.Errorf("azure-cni chaining network: %s", got)
 	}
-	if got := jsonOf(t, field(t, full, "cluster", "spec.forProvider.apiServerAccessProfile")); got != `{"authorizedIpRanges":["198.51.100.10/32","203.0.113.0/24"]}` {
+	if got := fntest.JSON(t, fntest.Field(t, full, "cluster", "spec.forProvider.apiServerAccessProfile")); got != `{"authorizedIpRanges":["198.51.100.10/32","203.0.113.0/24"]}` {
 		t.Errorf("authorized ranges: %s", got)
 	}
-	fp := field(t, full, "cluster", "spec.forProvider").(map[string]any)
+	fp := fntest.Field(t, full, "cluster", "spec.forProvider").(map[string]any)
 	for _, k := range []string{"privateDnsZoneId", "privateClusterPublicFqdnEnabled"} {
 		if fp[k] != nil {
 			t.Errorf("public cluster sets %s", k)
@@ -205,21 +206,21 @@ func TestCluster(t *testing.T) {
 	if fp["privateClusterEnabled"] != false {
 		t.Errorf("privateClusterEnabled %v", fp["privateClusterEnabled"])
 	}
-	if got := jsonOf(t, fp["azureActiveDirectoryRoleBasedAccessControl"]); got != `{"adminGroupObjectIds":["6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e"],"azureRbacEnabled":true}` {
+	if got := fntest.JSON(t, fp["azureActiveDirectoryRoleBasedAccessControl"]); got != `{"adminGroupObjectIds":["6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e"],"azureRbacEnabled":true}` {
 		t.Errorf("admins %s", got)
 	}
 	dnp := fp["defaultNodePool"].(map[string]any)
 	if dnp["nodeCount"] != nil || dnp["autoScalingEnabled"] != true || dnp["minCount"] != float64(3) || dnp["maxCount"] != float64(6) || dnp["maxPods"] != float64(50) || dnp["onlyCriticalAddonsEnabled"] != true {
-		t.Errorf("autoscaled default pool %s", jsonOf(t, dnp))
+		t.Errorf("autoscaled default pool %s", fntest.JSON(t, dnp))
 	}
-	if got := jsonOf(t, field(t, full, "cluster", "spec.initProvider")); got != `{"defaultNodePool":{"nodeCount":3}}` {
+	if got := fntest.JSON(t, fntest.Field(t, full, "cluster", "spec.initProvider")); got != `{"defaultNodePool":{"nodeCount":3}}` {
 		t.Errorf("the autoscaler must own the node count: initProvider %s", got)
 	}
 
 	// Without Cilium: the overlay with the Azure data plane and no policy
 	// engine.
 	off := last(converge(t, `{"location":"westeurope","cilium":{"enabled":false}}`, 8))
-	if got := jsonOf(t, field(t, off, "cluster", "spec.forProvider.networkProfile")); got != `{"dnsServiceIp":"172.21.0.10","loadBalancerSku":"standard","networkDataPlane":"azure","networkPlugin":"azure","networkPluginMode":"overlay","outboundType":"loadBalancer","podCidr":"192.168.0.0/16","serviceCidr":"172.21.0.0/16"}` {
+	if got := fntest.JSON(t, fntest.Field(t, off, "cluster", "spec.forProvider.networkProfile")); got != `{"dnsServiceIp":"172.21.0.10","loadBalancerSku":"standard","networkDataPlane":"azure","networkPlugin":"azure","networkPluginMode":"overlay","outboundType":"loadBalancer","podCidr":"192.168.0.0/16","serviceCidr":"172.21.0.0/16"}` {
 		t.Errorf("overlay without Cilium: %s", got)
 	}
 }
@@ -228,7 +229,7 @@ func TestCluster(t *testing.T) {
 // node count to the autoscaler, Spot pools carry AKS's label and taint.
 func TestNodePools(t *testing.T) {
 	rsp := last(converge(t, fullParams, 8))
-	apps := field(t, rsp, "nodepool-apps", "spec").(map[string]any)
+	apps := fntest.Field(t, rsp, "nodepool-apps", "spec").(map[string]any)
 	wantApps := map[string]any{
 		"autoScalingEnabled": true, "kubernetesClusterIdSelector": selector("cluster"), "maxCount": float64(10), "minCount": float64(2),
 		"mode": "User", "nodeLabels": map[string]any{"workload": "apps"}, "orchestratorVersion": "1.35", "osDiskSizeGb": float64(128),
@@ -243,24 +244,24 @@ func TestNodePools(t *testing.T) {
 	if diff := cmp.Diff(map[string]any{"nodeCount": float64(2)}, apps["initProvider"]); diff != "" {
 		t.Errorf("apps initProvider: %s", diff)
 	}
-	spot := field(t, rsp, "nodepool-spot", "spec.forProvider").(map[string]any)
+	spot := fntest.Field(t, rsp, "nodepool-spot", "spec.forProvider").(map[string]any)
 	if spot["evictionPolicy"] != "Delete" || spot["spotMaxPrice"] != float64(-1) || spot["upgradeSettings"] != nil || spot["priority"] != "Spot" {
-		t.Errorf("spot pool %s", jsonOf(t, spot))
+		t.Errorf("spot pool %s", fntest.JSON(t, spot))
 	}
-	if got := jsonOf(t, spot["nodeTaints"]); got != `["kubernetes.azure.com/scalesetpriority=spot:NoSchedule","workload=batch:NoSchedule"]` {
+	if got := fntest.JSON(t, spot["nodeTaints"]); got != `["kubernetes.azure.com/scalesetpriority=spot:NoSchedule","workload=batch:NoSchedule"]` {
 		t.Errorf("spot taints %s", got)
 	}
-	if got := jsonOf(t, spot["nodeLabels"]); got != `{"kubernetes.azure.com/scalesetpriority":"spot"}` {
+	if got := fntest.JSON(t, spot["nodeLabels"]); got != `{"kubernetes.azure.com/scalesetpriority":"spot"}` {
 		t.Errorf("spot labels %s", got)
 	}
-	fixed := field(t, rsp, "nodepool-fixed", "spec").(map[string]any)
+	fixed := fntest.Field(t, rsp, "nodepool-fixed", "spec").(map[string]any)
 	if fp := fixed["forProvider"].(map[string]any); fp["nodeCount"] != float64(1) || fp["autoScalingEnabled"] != nil || fp["zones"] != nil {
-		t.Errorf("fixed pool %s", jsonOf(t, fp))
+		t.Errorf("fixed pool %s", fntest.JSON(t, fp))
 	}
 	if fixed["initProvider"] != nil {
 		t.Errorf("fixed pool initProvider %v", fixed["initProvider"])
 	}
-	if got := jsonOf(t, field(t, rsp, "nodepool-fixed", "metadata.annotations")); got != `{"crossplane.io/external-name":"fixed"}` {
+	if got := fntest.JSON(t, fntest.Field(t, rsp, "nodepool-fixed", "metadata.annotations")); got != `{"crossplane.io/external-name":"fixed"}` {
 		t.Errorf("pool name %s", got)
 	}
 }
@@ -270,7 +271,7 @@ func TestNodePools(t *testing.T) {
 // node resource group and the virtual network; nothing without karpenter.
 func TestKarpenter(t *testing.T) {
 	off := last(converge(t, `{"location":"westeurope","addons":["keda"]}`, 8))
-	for _, n := range desiredNames(off) {
+	for _, n := range fntest.DesiredNames(off) {
 		if strings.Contains(n, "karpenter") {
 			t.Errorf("%s composed without karpenter", n)
 		}
@@ -284,14 +285,14 @@ func TestKarpenter(t *testing.T) {
 	}
 
 	rsp := last(converge(t, roadmapParams, 8))
-	if got := field(t, rsp, nameKarpenterIdentity, "spec.forProvider.name"); got != "id-aks-spoke-karpenter" {
+	if got := fntest.Field(t, rsp, nameKarpenterIdentity, "spec.forProvider.name"); got != "id-aks-spoke-karpenter" {
 		t.Errorf("identity name %v", got)
 	}
 	if diff := cmp.Diff(map[string]any{
 		"audience": []any{"api://AzureADTokenExchange"}, "issuer": testIssuer,
 		"parentIdSelector": selector("identity-karpenter"), "resourceGroupNameSelector": selector("resource-group"),
 		"subject": "system:serviceaccount:kube-system:karpenter",
-	}, field(t, rsp, nameKarpenterFederation, "spec.forProvider")); diff != "" {
+	}, fntest.Field(t, rsp, nameKarpenterFederation, "spec.forProvider")); diff != "" {
 		t.Errorf("federated credential: -want +got:\n%s", diff)
 	}
 	nodeGroup := testSub + "/resourceGroups/rg-aks-spoke-nodes"
@@ -301,9 +302,9 @@ func TestKarpenter(t *testing.T) {
 		nameKarpenterIdentities: {"Managed Identity Operator", nodeGroup},
 		nameKarpenterVNet:       {"Network Contributor", testSub + "/resourceGroups/rg-aks-spoke/providers/VirtualNetwork/vnet-aks-spoke"},
 	} {
-		fp := field(t, rsp, name, "spec.forProvider").(map[string]any)
+		fp := fntest.Field(t, rsp, name, "spec.forProvider").(map[string]any)
 		if fp["roleDefinitionName"] != want[0] || fp["scope"] != want[1] || fp["principalId"] != "principal-identity-karpenter" {
-			t.Errorf("%s: %s, want %s on %s", name, jsonOf(t, fp), want[0], want[1])
+			t.Errorf("%s: %s, want %s on %s", name, fntest.JSON(t, fp), want[0], want[1])
 		}
 	}
 	if diff := cmp.Diff(map[string]any{"identityClientId": "client-identity-karpenter", "serviceAccount": "kube-system/karpenter"}, xrStatus(rsp)["karpenter"]); diff != "" {
@@ -316,12 +317,12 @@ func TestKarpenter(t *testing.T) {
 func TestArgoCDAccess(t *testing.T) {
 	rsp := last(converge(t, roadmapParams, 8))
 	cluster := testSub + "/resourceGroups/rg-aks-spoke/providers/KubernetesCluster/aks-spoke"
-	fp := field(t, rsp, nameArgoCDAdmin, "spec.forProvider").(map[string]any)
+	fp := fntest.Field(t, rsp, nameArgoCDAdmin, "spec.forProvider").(map[string]any)
 	if fp["roleDefinitionName"] != "Azure Kubernetes Service RBAC Cluster Admin" || fp["scope"] != cluster || fp["principalId"] != testInput.ArgoCDHubPrincipalID {
-		t.Errorf("argocd role %s", jsonOf(t, fp))
+		t.Errorf("argocd role %s", fntest.JSON(t, fp))
 	}
 	full := last(converge(t, fullParams, 8))
-	if got := field(t, full, nameArgoCDAdmin, "spec.forProvider.principalId"); got != "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" {
+	if got := fntest.Field(t, full, nameArgoCDAdmin, "spec.forProvider.principalId"); got != "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" {
 		t.Errorf("the XR's hubPrincipalId must win: %v", got)
 	}
 	off := last(converge(t, `{"location":"westeurope","argocd":{"enabled":false}}`, 8))
@@ -508,7 +509,7 @@ func TestClusterName(t *testing.T) {
 			if st := xrStatus(rsp); st["clusterName"] != tc.want {
 				t.Errorf("clusterName %v, want %s", st["clusterName"], tc.want)
 			}
-			if got := jsonOf(t, field(t, rsp, "resource-group", "metadata.annotations")); got != fmt.Sprintf(`{"crossplane.io/external-name":"rg-%s"}`, tc.want) {
+			if got := fntest.JSON(t, fntest.Field(t, rsp, "resource-group", "metadata.annotations")); got != fmt.Sprintf(`{"crossplane.io/external-name":"rg-%s"}`, tc.want) {
 				t.Errorf("resource group %s", got)
 			}
 		})

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -19,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/devsecops/platform-functions/functions/aks/input/v1beta1"
+	"github.com/devsecops/platform-functions/internal/fntest"
 )
 
 // roadmapParams is the roadmap's Phase 8 spoke (examples/aks/claim.yaml).
@@ -316,43 +314,6 @@ func TestMissingParameters(t *testing.T) {
 	}
 }
 
-// desiredNames returns the sorted composition resource names of a response.
-func desiredNames(rsp *fnv1.RunFunctionResponse) []string {
-	var out []string
-	for n := range rsp.GetDesired().GetResources() {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// field reads a dotted path ("spec.forProvider.location") of a desired resource.
-func field(t *testing.T, rsp *fnv1.RunFunctionResponse, name, path string) any {
-	t.Helper()
-	r, ok := rsp.GetDesired().GetResources()[name]
-	if !ok {
-		t.Fatalf("resource %q is not desired; desired: %v", name, desiredNames(rsp))
-	}
-	var v any = r.GetResource().AsMap()
-	for _, p := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			t.Fatalf("%s: %s: %v is not an object", name, path, v)
-		}
-		v = m[p]
-	}
-	return v
-}
-
-func jsonOf(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // Simulated Azure ids.
 const (
 	testSub     = "/subscriptions/00000000-1111-4222-8333-444444444444"
@@ -461,7 +422,7 @@ func TestRoadmapSpokeConverges(t *testing.T) {
 		t.Errorf("rounds to ResourcesReady: got %d, want %d", got, want)
 	}
 	for i := 1; i < len(rounds); i++ {
-		for _, n := range desiredNames(rounds[i-1]) {
+		for _, n := range fntest.DesiredNames(rounds[i-1]) {
 			if _, ok := rounds[i].GetDesired().GetResources()[n]; !ok {
 				t.Errorf("round %d dropped %q", i, n)
 			}
@@ -533,7 +494,7 @@ func TestRoundByRound(t *testing.T) {
 	}
 	var before []string
 	for i, r := range rounds {
-		names := desiredNames(r)
+		names := fntest.DesiredNames(r)
 		var added []string
 		for _, n := range names {
 			if !contains(before, n) {

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/devsecops/platform-functions/internal/fntest"
 )
 
 // fullParams exercises every option (examples/eks/xr-full.yaml).
@@ -35,7 +37,7 @@ const fullParams = `{
 func TestNetwork(t *testing.T) {
 	t.Run("RoadmapOnePerAZ", func(t *testing.T) {
 		rsp := run(t, newRequest("n", roadmapParams, nil))
-		if got := field(t, rsp, "vpc", "spec.forProvider.cidrBlock"); got != "10.0.0.0/16" {
+		if got := fntest.Field(t, rsp, "vpc", "spec.forProvider.cidrBlock"); got != "10.0.0.0/16" {
 			t.Errorf("vpc cidr %v", got)
 		}
 		for zone, want := range map[string][2]string{
@@ -43,27 +45,27 @@ func TestNetwork(t *testing.T) {
 			"eu-west-1b": {"10.0.228.0/22", "10.0.32.0/19"},
 			"eu-west-1c": {"10.0.232.0/22", "10.0.64.0/19"},
 		} {
-			if got := field(t, rsp, "subnet-public-"+zone, "spec.forProvider.cidrBlock"); got != want[0] {
+			if got := fntest.Field(t, rsp, "subnet-public-"+zone, "spec.forProvider.cidrBlock"); got != want[0] {
 				t.Errorf("public %s: %v, want %s", zone, got, want[0])
 			}
-			if got := field(t, rsp, "subnet-private-"+zone, "spec.forProvider.cidrBlock"); got != want[1] {
+			if got := fntest.Field(t, rsp, "subnet-private-"+zone, "spec.forProvider.cidrBlock"); got != want[1] {
 				t.Errorf("private %s: %v, want %s", zone, got, want[1])
 			}
-			if got := field(t, rsp, "subnet-private-"+zone, "spec.forProvider.tags"); !hasAll(got, map[string]any{
+			if got := fntest.Field(t, rsp, "subnet-private-"+zone, "spec.forProvider.tags"); !hasAll(got, map[string]any{
 				"kubernetes.io/role/internal-elb": "1", "karpenter.sh/discovery": "eks-spoke", "kubernetes.io/cluster/eks-spoke": "shared"}) {
 				t.Errorf("private %s tags: %v", zone, got)
 			}
-			if got := field(t, rsp, "subnet-public-"+zone, "spec.forProvider.tags"); !hasAll(got, map[string]any{"kubernetes.io/role/elb": "1"}) {
+			if got := fntest.Field(t, rsp, "subnet-public-"+zone, "spec.forProvider.tags"); !hasAll(got, map[string]any{"kubernetes.io/role/elb": "1"}) {
 				t.Errorf("public %s tags: %v", zone, got)
 			}
-			if got := field(t, rsp, "subnet-public-"+zone, "spec.forProvider.mapPublicIpOnLaunch"); got != false {
+			if got := fntest.Field(t, rsp, "subnet-public-"+zone, "spec.forProvider.mapPublicIpOnLaunch"); got != false {
 				t.Errorf("public %s maps public IPs on launch", zone)
 			}
-			if got := jsonOf(t, field(t, rsp, "route-private-nat-"+zone, "spec.forProvider.natGatewayIdSelector")); got != `{"matchControllerRef":true,"matchLabels":{"infrastructure.devsecops/component":"nat-gateway-`+zone+`"}}` {
+			if got := fntest.JSON(t, fntest.Field(t, rsp, "route-private-nat-"+zone, "spec.forProvider.natGatewayIdSelector")); got != `{"matchControllerRef":true,"matchLabels":{"infrastructure.devsecops/component":"nat-gateway-`+zone+`"}}` {
 				t.Errorf("private route %s: %s", zone, got)
 			}
 		}
-		if got := field(t, rsp, "route-public-internet", "spec.forProvider.destinationCidrBlock"); got != "0.0.0.0/0" {
+		if got := fntest.Field(t, rsp, "route-public-internet", "spec.forProvider.destinationCidrBlock"); got != "0.0.0.0/0" {
 			t.Errorf("public route %v", got)
 		}
 	})
@@ -74,11 +76,11 @@ func TestNetwork(t *testing.T) {
 			t.Errorf("kinds %v: want 1 NAT, 1 EIP, 8 subnets", kinds)
 		}
 		for _, z := range []string{"us-east-1a", "us-east-1d"} {
-			if got := jsonOf(t, field(t, rsp, "route-private-nat-"+z, "spec.forProvider.natGatewayIdSelector.matchLabels")); got != `{"infrastructure.devsecops/component":"nat-gateway-us-east-1a"}` {
+			if got := fntest.JSON(t, fntest.Field(t, rsp, "route-private-nat-"+z, "spec.forProvider.natGatewayIdSelector.matchLabels")); got != `{"infrastructure.devsecops/component":"nat-gateway-us-east-1a"}` {
 				t.Errorf("%s routes through %s", z, got)
 			}
 		}
-		if got := field(t, rsp, "subnet-private-us-east-1d", "spec.forProvider.cidrBlock"); got != "10.20.96.0/19" {
+		if got := fntest.Field(t, rsp, "subnet-private-us-east-1d", "spec.forProvider.cidrBlock"); got != "10.20.96.0/19" {
 			t.Errorf("fourth private subnet %v", got)
 		}
 	})
@@ -107,27 +109,27 @@ func TestIAMAndKeys(t *testing.T) {
 		"karpenter-controller-role": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`,
 	}
 	for role, trust := range cases {
-		if got := field(t, rsp, role, "spec.forProvider.assumeRolePolicy"); got != trust {
+		if got := fntest.Field(t, rsp, role, "spec.forProvider.assumeRolePolicy"); got != trust {
 			t.Errorf("%s trust:\n got %v\nwant %s", role, got, trust)
 		}
 	}
-	if got := field(t, rsp, "role-cluster", "metadata.annotations"); jsonOf(t, got) != `{"crossplane.io/external-name":"eks-spoke-cluster"}` {
+	if got := fntest.Field(t, rsp, "role-cluster", "metadata.annotations"); fntest.JSON(t, got) != `{"crossplane.io/external-name":"eks-spoke-cluster"}` {
 		t.Errorf("cluster role name %v", got)
 	}
 	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"} {
-		if got := field(t, rsp, "role-node-attach-"+p, "spec.forProvider.policyArn"); got != "arn:aws:iam::aws:policy/"+p {
+		if got := fntest.Field(t, rsp, "role-node-attach-"+p, "spec.forProvider.policyArn"); got != "arn:aws:iam::aws:policy/"+p {
 			t.Errorf("node policy %s: %v", p, got)
 		}
 	}
-	if got := field(t, rsp, "kms-key", "spec.forProvider.enableKeyRotation"); got != true {
+	if got := fntest.Field(t, rsp, "kms-key", "spec.forProvider.enableKeyRotation"); got != true {
 		t.Errorf("kms rotation %v", got)
 	}
-	if got := field(t, rsp, "kms-alias", "metadata.annotations"); jsonOf(t, got) != `{"crossplane.io/external-name":"alias/eks/eks-spoke"}` {
+	if got := fntest.Field(t, rsp, "kms-alias", "metadata.annotations"); fntest.JSON(t, got) != `{"crossplane.io/external-name":"alias/eks/eks-spoke"}` {
 		t.Errorf("alias %v", got)
 	}
 	// GovCloud uses its own partition in managed policy ARNs.
 	gov := run(t, newRequest("gov", `{"region":"us-gov-west-1"}`, nil))
-	if got := field(t, gov, "role-cluster-attach-AmazonEKSClusterPolicy", "spec.forProvider.policyArn"); got != "arn:aws-us-gov:iam::aws:policy/AmazonEKSClusterPolicy" {
+	if got := fntest.Field(t, gov, "role-cluster-attach-AmazonEKSClusterPolicy", "spec.forProvider.policyArn"); got != "arn:aws-us-gov:iam::aws:policy/AmazonEKSClusterPolicy" {
 		t.Errorf("gov policy ARN %v", got)
 	}
 }
@@ -152,33 +154,33 @@ func TestClusterAndAddons(t *testing.T) {
 			"subnetIdSelector": map[string]any{"matchControllerRef": true, "matchLabels": map[string]any{"infrastructure.devsecops/subnet-tier": "private"}},
 		},
 	}
-	if diff := cmp.Diff(want, field(t, rsp, "cluster", "spec.forProvider")); diff != "" {
+	if diff := cmp.Diff(want, fntest.Field(t, rsp, "cluster", "spec.forProvider")); diff != "" {
 		t.Errorf("cluster forProvider: -want +got:\n%s", diff)
 	}
 	for _, a := range []string{"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"} {
-		if got := field(t, rsp, "addon-"+a, "spec.forProvider.addonName"); got != a {
+		if got := fntest.Field(t, rsp, "addon-"+a, "spec.forProvider.addonName"); got != a {
 			t.Errorf("addon %s: %v", a, got)
 		}
 	}
-	if got := field(t, rsp, "addon-vpc-cni", "spec.forProvider.configurationValues"); got != `{"enableNetworkPolicy":"false"}` {
+	if got := fntest.Field(t, rsp, "addon-vpc-cni", "spec.forProvider.configurationValues"); got != `{"enableNetworkPolicy":"false"}` {
 		t.Errorf("with Cilium the VPC CNI policy agent must be off: %v", got)
 	}
-	if got := field(t, rsp, "oidc-provider", "spec.forProvider.url"); got != "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC" {
+	if got := fntest.Field(t, rsp, "oidc-provider", "spec.forProvider.url"); got != "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC" {
 		t.Errorf("oidc url %v", got)
 	}
 
 	full := converge(t, fullParams, 8)
 	f := full[len(full)-1]
-	if got := jsonOf(t, field(t, f, "cluster", "spec.forProvider.vpcConfig")); got != `{"endpointPrivateAccess":true,"endpointPublicAccess":true,"publicAccessCidrs":["203.0.113.0/24"],"subnetIdSelector":{"matchControllerRef":true,"matchLabels":{"infrastructure.devsecops/subnet-tier":"private"}}}` {
+	if got := fntest.JSON(t, fntest.Field(t, f, "cluster", "spec.forProvider.vpcConfig")); got != `{"endpointPrivateAccess":true,"endpointPublicAccess":true,"publicAccessCidrs":["203.0.113.0/24"],"subnetIdSelector":{"matchControllerRef":true,"matchLabels":{"infrastructure.devsecops/subnet-tier":"private"}}}` {
 		t.Errorf("public endpoint: %s", got)
 	}
-	if got := field(t, f, "addon-vpc-cni", "spec.forProvider.configurationValues"); got != `{"enableNetworkPolicy":"true"}` {
+	if got := fntest.Field(t, f, "addon-vpc-cni", "spec.forProvider.configurationValues"); got != `{"enableNetworkPolicy":"true"}` {
 		t.Errorf("without Cilium the VPC CNI enforces network policy: %v", got)
 	}
-	if got := field(t, f, "cluster", "spec.providerConfigRef.name"); got != "aws-prod" {
+	if got := fntest.Field(t, f, "cluster", "spec.providerConfigRef.name"); got != "aws-prod" {
 		t.Errorf("XR providerConfigName must win over the input: %v", got)
 	}
-	if got := field(t, f, "cluster", "spec.forProvider.tags"); !hasAll(got, map[string]any{"environment": "prod", "managed-by": "platform-team"}) {
+	if got := fntest.Field(t, f, "cluster", "spec.forProvider.tags"); !hasAll(got, map[string]any{"environment": "prod", "managed-by": "platform-team"}) {
 		t.Errorf("XR tags must win over default tags: %v", got)
 	}
 }
@@ -192,7 +194,7 @@ func TestClusterAdmins(t *testing.T) {
 	if entry != "access-entry-admin-"+principalKey(arn) || len(principalKey(arn)) != 8 {
 		t.Errorf("names %s %s", entry, policy)
 	}
-	if got := jsonOf(t, field(t, rsp, entry, "spec.forProvider")); !strings.Contains(got, `"principalArn":"`+arn+`"`) || !strings.Contains(got, `"type":"STANDARD"`) {
+	if got := fntest.JSON(t, fntest.Field(t, rsp, entry, "spec.forProvider")); !strings.Contains(got, `"principalArn":"`+arn+`"`) || !strings.Contains(got, `"type":"STANDARD"`) {
 		t.Errorf("access entry %s", got)
 	}
 	want := map[string]any{
@@ -202,11 +204,11 @@ func TestClusterAdmins(t *testing.T) {
 		"principalArnSelector": map[string]any{"matchControllerRef": true, "matchLabels": map[string]any{"infrastructure.devsecops/component": entry}},
 		"region":               "us-east-1",
 	}
-	if diff := cmp.Diff(want, field(t, rsp, policy, "spec.forProvider")); diff != "" {
+	if diff := cmp.Diff(want, fntest.Field(t, rsp, policy, "spec.forProvider")); diff != "" {
 		t.Errorf("policy association: -want +got:\n%s", diff)
 	}
 	none := run(t, newRequest("none", roadmapParams, nil))
-	for _, n := range desiredNames(none) {
+	for _, n := range fntest.DesiredNames(none) {
 		if strings.HasPrefix(n, "access-") {
 			t.Errorf("%s composed without clusterAdmins", n)
 		}
@@ -218,16 +220,16 @@ func TestClusterAdmins(t *testing.T) {
 func TestNodeGroups(t *testing.T) {
 	rounds := converge(t, fullParams, 8)
 	rsp := rounds[len(rounds)-1]
-	if got := jsonOf(t, field(t, rsp, "launch-template-system", "spec.forProvider.metadataOptions")); got != `{"httpEndpoint":"enabled","httpPutResponseHopLimit":1,"httpTokens":"required"}` {
+	if got := fntest.JSON(t, fntest.Field(t, rsp, "launch-template-system", "spec.forProvider.metadataOptions")); got != `{"httpEndpoint":"enabled","httpPutResponseHopLimit":1,"httpTokens":"required"}` {
 		t.Errorf("IMDS: %s", got)
 	}
-	if got := jsonOf(t, field(t, rsp, "launch-template-system", "spec.forProvider.blockDeviceMappings")); got != `[{"deviceName":"/dev/xvda","ebs":{"deleteOnTermination":"true","encrypted":"true","volumeSize":80,"volumeType":"gp3"}}]` {
+	if got := fntest.JSON(t, fntest.Field(t, rsp, "launch-template-system", "spec.forProvider.blockDeviceMappings")); got != `[{"deviceName":"/dev/xvda","ebs":{"deleteOnTermination":"true","encrypted":"true","volumeSize":80,"volumeType":"gp3"}}]` {
 		t.Errorf("AL2023 volume: %s", got)
 	}
-	if got := field(t, rsp, "launch-template-spot-arm", "spec.forProvider.blockDeviceMappings"); jsonOf(t, got) != `[{"deviceName":"/dev/xvdb","ebs":{"deleteOnTermination":"true","encrypted":"true","volumeSize":50,"volumeType":"gp3"}}]` {
-		t.Errorf("Bottlerocket data volume: %s", jsonOf(t, got))
+	if got := fntest.Field(t, rsp, "launch-template-spot-arm", "spec.forProvider.blockDeviceMappings"); fntest.JSON(t, got) != `[{"deviceName":"/dev/xvdb","ebs":{"deleteOnTermination":"true","encrypted":"true","volumeSize":50,"volumeType":"gp3"}}]` {
+		t.Errorf("Bottlerocket data volume: %s", fntest.JSON(t, got))
 	}
-	ng := field(t, rsp, "nodegroup-system", "spec").(map[string]any)
+	ng := fntest.Field(t, rsp, "nodegroup-system", "spec").(map[string]any)
 	fp := ng["forProvider"].(map[string]any)
 	if diff := cmp.Diff(map[string]any{"minSize": float64(3), "maxSize": float64(6)}, fp["scalingConfig"]); diff != "" {
 		t.Errorf("scalingConfig: %s", diff)
@@ -244,7 +246,7 @@ func TestNodeGroups(t *testing.T) {
 	if fp["diskSize"] != nil {
 		t.Errorf("diskSize conflicts with a launch template")
 	}
-	if got := field(t, rsp, "nodegroup-spot-arm", "spec.forProvider.capacityType"); got != "SPOT" {
+	if got := fntest.Field(t, rsp, "nodegroup-spot-arm", "spec.forProvider.capacityType"); got != "SPOT" {
 		t.Errorf("capacity %v", got)
 	}
 }
@@ -253,12 +255,12 @@ func TestNodeGroups(t *testing.T) {
 // queue is encrypted and TLS only; the controller policy is scoped.
 func TestKarpenter(t *testing.T) {
 	off := run(t, newRequest("off", `{"region":"eu-west-1","addons":["keda"]}`, nil))
-	for _, n := range desiredNames(off) {
+	for _, n := range fntest.DesiredNames(off) {
 		if strings.HasPrefix(n, "karpenter") || strings.Contains(n, "karpenter") {
 			t.Errorf("%s composed without karpenter", n)
 		}
 	}
-	if got := field(t, off, "subnet-private-eu-west-1a", "spec.forProvider.tags"); hasAll(got, map[string]any{"karpenter.sh/discovery": "eks-spoke"}) {
+	if got := fntest.Field(t, off, "subnet-private-eu-west-1a", "spec.forProvider.tags"); hasAll(got, map[string]any{"karpenter.sh/discovery": "eks-spoke"}) {
 		t.Errorf("discovery tag without karpenter")
 	}
 	toggled := run(t, newRequest("toggle", `{"region":"eu-west-1","karpenter":{"enabled":true}}`, nil))
@@ -268,33 +270,33 @@ func TestKarpenter(t *testing.T) {
 
 	rounds := converge(t, roadmapParams, 8)
 	rsp := rounds[len(rounds)-1]
-	if got := field(t, rsp, "karpenter-queue", "spec.forProvider.sqsManagedSseEnabled"); got != true {
+	if got := fntest.Field(t, rsp, "karpenter-queue", "spec.forProvider.sqsManagedSseEnabled"); got != true {
 		t.Errorf("queue SSE %v", got)
 	}
 	qarn := "arn:aws:sqs:eu-west-1:123456789012:karpenter-queue"
-	if got := field(t, rsp, "karpenter-queue-policy", "spec.forProvider.policy"); got != `{"Version":"2012-10-17","Statement":[`+
+	if got := fntest.Field(t, rsp, "karpenter-queue-policy", "spec.forProvider.policy"); got != `{"Version":"2012-10-17","Statement":[`+
 		`{"Sid":"EventBridgeWrite","Effect":"Allow","Principal":{"Service":["events.amazonaws.com","sqs.amazonaws.com"]},"Action":"sqs:SendMessage","Resource":"`+qarn+`"},`+
 		`{"Sid":"DenyHTTP","Effect":"Deny","Principal":{"AWS":"*"},"Action":"sqs:*","Resource":"`+qarn+`","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}` {
 		t.Errorf("queue policy %v", got)
 	}
 	for _, e := range interruptionEvents {
-		if got := field(t, rsp, "karpenter-target-"+e.short, "spec.forProvider.arn"); got != qarn {
+		if got := fntest.Field(t, rsp, "karpenter-target-"+e.short, "spec.forProvider.arn"); got != qarn {
 			t.Errorf("target %s arn %v", e.short, got)
 		}
-		if got := field(t, rsp, "karpenter-rule-"+e.short, "spec.forProvider.eventPattern"); !strings.Contains(got.(string), e.detailType) {
+		if got := fntest.Field(t, rsp, "karpenter-rule-"+e.short, "spec.forProvider.eventPattern"); !strings.Contains(got.(string), e.detailType) {
 			t.Errorf("rule %s pattern %v", e.short, got)
 		}
 	}
-	if got := jsonOf(t, field(t, rsp, "karpenter-pod-identity", "spec.forProvider")); !strings.Contains(got, `"namespace":"kube-system"`) || !strings.Contains(got, `"serviceAccount":"karpenter"`) {
+	if got := fntest.JSON(t, fntest.Field(t, rsp, "karpenter-pod-identity", "spec.forProvider")); !strings.Contains(got, `"namespace":"kube-system"`) || !strings.Contains(got, `"serviceAccount":"karpenter"`) {
 		t.Errorf("pod identity %s", got)
 	}
-	if got := field(t, rsp, "karpenter-node-access-entry", "spec.forProvider.type"); got != "EC2_LINUX" {
+	if got := fntest.Field(t, rsp, "karpenter-node-access-entry", "spec.forProvider.type"); got != "EC2_LINUX" {
 		t.Errorf("access entry type %v", got)
 	}
-	if got := field(t, rsp, "karpenter-discovery-security-group-tag", "spec.forProvider"); jsonOf(t, got) != `{"key":"karpenter.sh/discovery","region":"eu-west-1","resourceId":"sg-0abc","value":"eks-spoke"}` {
-		t.Errorf("sg tag %s", jsonOf(t, got))
+	if got := fntest.Field(t, rsp, "karpenter-discovery-security-group-tag", "spec.forProvider"); fntest.JSON(t, got) != `{"key":"karpenter.sh/discovery","region":"eu-west-1","resourceId":"sg-0abc","value":"eks-spoke"}` {
+		t.Errorf("sg tag %s", fntest.JSON(t, got))
 	}
-	policy := field(t, rsp, "policy-karpenter-controller", "spec.forProvider.policy").(string)
+	policy := fntest.Field(t, rsp, "policy-karpenter-controller", "spec.forProvider.policy").(string)
 	for _, want := range []string{
 		`"Resource":"arn:aws:iam::123456789012:role/eks-spoke-karpenter-node"`,
 		`"Resource":"arn:aws:eks:eu-west-1:123456789012:cluster/eks-spoke"`,
@@ -312,7 +314,7 @@ func TestKarpenter(t *testing.T) {
 
 	// Without interruption handling: no queue, rules or targets.
 	full := converge(t, fullParams, 8)
-	for _, n := range desiredNames(full[len(full)-1]) {
+	for _, n := range fntest.DesiredNames(full[len(full)-1]) {
 		if strings.HasPrefix(n, "karpenter-queue") || strings.HasPrefix(n, "karpenter-rule") || strings.HasPrefix(n, "karpenter-target") {
 			t.Errorf("%s composed with interruptionHandling: false", n)
 		}
@@ -438,7 +440,7 @@ func TestClusterName(t *testing.T) {
 			if st["clusterName"] != tc.want {
 				t.Errorf("clusterName %v, want %s", st["clusterName"], tc.want)
 			}
-			if got := field(t, rsp, "role-node", "metadata.annotations"); jsonOf(t, got) != fmt.Sprintf(`{"crossplane.io/external-name":"%s-node"}`, tc.want) {
+			if got := fntest.Field(t, rsp, "role-node", "metadata.annotations"); fntest.JSON(t, got) != fmt.Sprintf(`{"crossplane.io/external-name":"%s-node"}`, tc.want) {
 				t.Errorf("node role %v", got)
 			}
 		})
@@ -451,10 +453,10 @@ func TestClusterName(t *testing.T) {
 func TestArgoCDAccess(t *testing.T) {
 	rounds := converge(t, roadmapParams, 8)
 	rsp := rounds[len(rounds)-1]
-	if got := field(t, rsp, "argocd-role", "spec.forProvider.assumeRolePolicy"); got != `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:role/argocd-hub"},"Action":"sts:AssumeRole"}]}` {
+	if got := fntest.Field(t, rsp, "argocd-role", "spec.forProvider.assumeRolePolicy"); got != `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:role/argocd-hub"},"Action":"sts:AssumeRole"}]}` {
 		t.Errorf("trust %v", got)
 	}
-	if got := jsonOf(t, field(t, rsp, "argocd-access-policy", "spec.forProvider.principalArnSelector.matchLabels")); got != `{"infrastructure.devsecops/component":"argocd-access-entry"}` {
+	if got := fntest.JSON(t, fntest.Field(t, rsp, "argocd-access-policy", "spec.forProvider.principalArnSelector.matchLabels")); got != `{"infrastructure.devsecops/component":"argocd-access-entry"}` {
 		t.Errorf("association selects %s", got)
 	}
 	ctx := rsp.GetContext().GetFields()["infrastructure.devsecops/spoke-cluster"].GetStructValue().AsMap()
@@ -475,7 +477,7 @@ func TestArgoCDAccess(t *testing.T) {
 	}
 
 	off := run(t, newRequest("off", `{"region":"eu-west-1","argocd":{"enabled":false}}`, nil))
-	for _, n := range desiredNames(off) {
+	for _, n := range fntest.DesiredNames(off) {
 		if strings.HasPrefix(n, "argocd") {
 			t.Errorf("%s composed with argocd.enabled: false", n)
 		}
@@ -490,7 +492,7 @@ func TestArgoCDAccess(t *testing.T) {
 	}
 	xrHub := newRequest("xrhub", `{"region":"eu-west-1","argocd":{"hubRoleArn":"arn:aws:iam::111122223333:role/argocd"}}`, nil)
 	xrHub.Input = resource.MustStructObject(in)
-	if got := field(t, run(t, xrHub), "argocd-role", "spec.forProvider.assumeRolePolicy"); !strings.Contains(got.(string), "arn:aws:iam::111122223333:role/argocd") {
+	if got := fntest.Field(t, run(t, xrHub), "argocd-role", "spec.forProvider.assumeRolePolicy"); !strings.Contains(got.(string), "arn:aws:iam::111122223333:role/argocd") {
 		t.Errorf("the XR's hubRoleArn must be trusted: %v", got)
 	}
 }

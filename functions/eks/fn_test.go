@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 
@@ -19,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/devsecops/platform-functions/functions/eks/input/v1beta1"
+	"github.com/devsecops/platform-functions/internal/fntest"
 )
 
 // roadmapParams is the roadmap's Phase 6 claim with a version EKS accepts.
@@ -203,43 +202,6 @@ func TestMissingParameters(t *testing.T) {
 	}
 }
 
-// desiredNames returns the sorted composition resource names of a response.
-func desiredNames(rsp *fnv1.RunFunctionResponse) []string {
-	var out []string
-	for n := range rsp.GetDesired().GetResources() {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// field reads a dotted path ("spec.forProvider.region") of a desired resource.
-func field(t *testing.T, rsp *fnv1.RunFunctionResponse, name, path string) any {
-	t.Helper()
-	r, ok := rsp.GetDesired().GetResources()[name]
-	if !ok {
-		t.Fatalf("resource %q is not desired; desired: %v", name, desiredNames(rsp))
-	}
-	var v any = r.GetResource().AsMap()
-	for _, p := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			t.Fatalf("%s: %s: %v is not an object", name, path, v)
-		}
-		v = m[p]
-	}
-	return v
-}
-
-func jsonOf(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // simulate plays the providers: every desired resource becomes observed with
 // Ready and Synced conditions and the status fields function-eks reads.
 func simulate(rsp *fnv1.RunFunctionResponse) map[string]*fnv1.Resource {
@@ -337,7 +299,7 @@ func TestRoadmapSpokeConverges(t *testing.T) {
 		t.Errorf("rounds to ResourcesReady: got %d, want %d", got, want)
 	}
 	for i := 1; i < len(rounds); i++ {
-		for _, n := range desiredNames(rounds[i-1]) {
+		for _, n := range fntest.DesiredNames(rounds[i-1]) {
 			if _, ok := rounds[i].GetDesired().GetResources()[n]; !ok {
 				t.Errorf("round %d dropped %q", i, n)
 			}
@@ -420,7 +382,7 @@ func nopLogger() logging.Logger { return logging.NewNopLogger() }
 // cluster is gone; none is composed before both its resources exist.
 func TestUsagesOrderDeletion(t *testing.T) {
 	rounds := converge(t, roadmapParams, 8)
-	for _, n := range desiredNames(rounds[0]) {
+	for _, n := range fntest.DesiredNames(rounds[0]) {
 		if strings.HasPrefix(n, "usage-") {
 			t.Errorf("first render composes %s before anything exists", n)
 		}
